@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from comments import paths
+
+# Written out rather than taken from the locale: captures are in English.
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+class CommentQuerySet(models.QuerySet):
+    def published(self) -> CommentQuerySet:
+        """The one spelling of 'a reader may see this comment'."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def thread(self, post) -> CommentQuerySet:
+        """All of a post's comments in display order: one query on the thread index.
+
+        Hidden comments come too, so that a thread can keep a placeholder where
+        a removed comment still has visible replies.
+        """
+        return (
+            self.filter(post=post)
+            .order_by("path")
+            .only(
+                "id", "parent_id", "path", "author_name", "body", "posted", "posted_text", "status"
+            )
+        )
+
+
+class Status(models.TextChoices):
+    PUBLISHED = "published"
+    PENDING = "pending", "pending moderation"
+    SPAM = "spam"
+    REMOVED = "removed"
+
+
+class Comment(models.Model):
+    Status = Status
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="comments")
+    # RESTRICT: a comment with replies cannot be deleted on its own (moderators
+    # remove it instead, which keeps the thread), but goes with its post.
+    parent = models.ForeignKey(
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="replies"
+    )
+    number = models.PositiveIntegerField(editable=False, help_text="Order of arrival in the post.")
+    path = models.BinaryField(editable=False, help_text="Thread order; see comments/paths.py.")
+    author_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True, help_text="Never shown publicly.")
+    website = models.URLField(blank=True, help_text="Never shown publicly.")
+    body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    posted = models.DateTimeField()
+    posted_text = models.CharField(
+        max_length=100,
+        help_text="The time as published: 'March 21, 2007 at 7:33 PM' (as a capture wrote it).",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PUBLISHED, db_index=True
+    )
+    # Imported comments: where they came from and what recognises them again.
+    source_file = models.CharField(max_length=500, blank=True)
+    source_line = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The line of the comment's signature in the capture."
+    )
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of author, posted time and text; set for imported comments only.",
+    )
+    occurrence = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="Which repeat this is of an identical comment within one capture.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="comment_number_per_post"),
+            # What makes re-importing a no-op, even with two importers at once.
+            models.UniqueConstraint(
+                fields=["post", "fingerprint", "occurrence"],
+                condition=~Q(fingerprint=""),
+                name="imported_comment_identity",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="comment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(fingerprint="", source_line__isnull=True)
+                | (~Q(fingerprint="") & Q(source_line__isnull=False)),
+                name="comment_imported_has_source",
+            ),
+        ]
+        indexes = [
+            # A post's thread page: WHERE post_id = %s ORDER BY path.
+            models.Index(fields=["post", "path"], name="comment_thread_order"),
+        ]
+        ordering = ["post", "path"]
+
+    def __str__(self) -> str:
+        return self.signature
+
+    def get_absolute_url(self) -> str:
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def signature(self) -> str:
+        return f"{self.author_name} on {self.posted_text}"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.body.split("\n\n") if self.body else []
+
+    @property
+    def depth(self) -> int:
+        return paths.depth(self.path)
+
+    @property
+    def is_imported(self) -> bool:
+        return self.source_line is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @staticmethod
+    def format_posted(moment) -> str:
+        """A time in the words of the archived signatures, for comments written here."""
+        local = timezone.localtime(moment)
+        clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+        return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock}"

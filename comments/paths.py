@@ -1,0 +1,30 @@
+"""The order of a thread, stored so one indexed query reads it.
+
+Each comment carries a materialized path: its parent's path followed by one
+fixed-width segment of its own. Sorting a post's comments by path (bytes, so
+no collation can reorder them) lists every comment right after its parent,
+siblings in the order they were posted, and ties within a minute (captures are
+minute-precise) in the order the comments arrived, since per-post numbers only
+grow. Fixed width also makes the depth the path's length over the segment size.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+SEGMENT_SIZE = 9  # 5 bytes of seconds since 0001-01-01 UTC, 4 of the comment's number
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def segment(posted: datetime, number: int) -> bytes:
+    seconds = (posted - _EPOCH) // timedelta(seconds=1)
+    return seconds.to_bytes(5, "big") + number.to_bytes(4, "big")
+
+
+def child_path(parent_path: bytes | None, posted: datetime, number: int) -> bytes:
+    return bytes(parent_path or b"") + segment(posted, number)
+
+
+def depth(path: bytes) -> int:
+    """0 for a comment on the post, 1 for a reply to it, and so on."""
+    return len(path) // SEGMENT_SIZE - 1

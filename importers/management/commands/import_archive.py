@@ -1,0 +1,161 @@
+import json
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from importers.loading import Capture, Outcome, capture, load
+from importers.parsing import ArchiveError, parse_archive
+from importers.progress import Progress
+from importers.sources import MissingPath, find_sources
+
+logger = logging.getLogger("afterword.import")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import archived captures of blog post pages (files, or folders read recursively "
+        "for *.txt). Re-running is safe: nothing is duplicated and no moderation is undone."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Parse and report; touch no database."
+        )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="With --dry-run: print each parsed capture as one JSON line.",
+        )
+        parser.add_argument(
+            "--timezone",
+            metavar="ZONE",
+            help="IANA zone the captures' times are in (default: TIME_ZONE, %(default)s).",
+            default=settings.TIME_ZONE,
+        )
+        parser.add_argument("--quiet", action="store_true", help="Print only errors and warnings.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=200,
+            metavar="N",
+            help="Captures written per transaction (default %(default)s).",
+        )
+
+    def handle(self, *, paths, dry_run, json, timezone, quiet, batch_size, **options):
+        if json and not dry_run:
+            raise CommandError("--json goes with --dry-run.")
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CommandError(f"--timezone {timezone!r} is not an IANA time zone name.") from None
+
+        self.tally = Tally()
+        sources = list(find_sources(paths))
+        show_progress = not (quiet or json) and self.stderr.isatty() and len(sources) > 1
+        self.progress = Progress(self.stderr, total=len(sources), enabled=show_progress)
+        pending: dict[tuple, Capture] = {}
+
+        for source in sources:
+            self.progress.step()
+            if isinstance(source, MissingPath):
+                self.fail(str(source))
+                continue
+            try:
+                data = source.path.read_bytes()
+            except OSError as error:
+                self.fail(f"{source.name}: cannot read: {error.strerror}")
+                continue
+            try:
+                archive = parse_archive(data, path=source.name, zone=zone)
+            except ArchiveError as error:
+                self.fail(str(error))
+                continue
+            for warning in archive.warnings:
+                self.tally.warnings += 1
+                self.report(str(warning))
+            if dry_run:
+                self.tally.parsed += 1
+                if json:
+                    self.stdout.write(dumps(archive.as_json(source.name)))
+                elif not quiet:
+                    self.stdout.write(
+                        f"{source.name}: {archive.title!r}, {len(archive.comments)} comments"
+                    )
+                continue
+            one = capture(source.name, data, archive)
+            # Two captures of one post go to different batches, so that the
+            # later one sees what the earlier one wrote.
+            if one.key in pending or len(pending) >= batch_size:
+                self.write(pending.values())
+                pending = {}
+            pending[one.key] = one
+        self.write(pending.values())
+        self.progress.done()
+
+        summary = self.tally.summary(dry_run=dry_run)
+        logger.info(summary)
+        if not (quiet or json):
+            self.stdout.write(summary)
+        if self.tally.failed:
+            raise CommandError(
+                f"{self.tally.failed} of {len(sources)} files failed; see the errors above."
+            )
+
+    def write(self, captures) -> None:
+        captures = list(captures)
+        if captures:
+            for outcome in load(captures):
+                self.tally.add(outcome)
+                if outcome.error:
+                    self.fail(f"{outcome.source}: {outcome.error}", counted=True)
+
+    def fail(self, message: str, *, counted: bool = False) -> None:
+        if not counted:
+            self.tally.failed += 1
+        self.report(message)
+
+    def report(self, message: str) -> None:
+        self.progress.clear()
+        self.stderr.write(message)
+
+
+def dumps(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.parsed = self.imported = self.unchanged = self.failed = self.warnings = 0
+        self.posts_created = self.posts_updated = self.comments_added = 0
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.error:
+            self.failed += 1
+        elif outcome.changed:
+            self.imported += 1
+        else:
+            self.unchanged += 1
+        self.posts_created += outcome.post_created
+        self.posts_updated += outcome.post_updated
+        self.comments_added += outcome.comments_added
+
+    def summary(self, *, dry_run: bool) -> str:
+        if dry_run:
+            return (
+                f"Dry run: {self.parsed} files parsed, {self.failed} failed, "
+                f"{plural(self.warnings, 'warning')}; nothing written."
+            )
+        return (
+            f"Files: {self.imported} imported, {self.unchanged} unchanged, {self.failed} failed. "
+            f"Posts: {self.posts_created} created, {self.posts_updated} updated. "
+            f"Comments: {self.comments_added} added. {plural(self.warnings, 'warning')}."
+        )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator, slugify
+
+SLUG_LENGTH = 80
+
+
+class PostQuerySet(models.QuerySet):
+    def with_comment_counts(self) -> PostQuerySet:
+        """Annotate `comment_count`: the published comments of each post.
+
+        A correlated subquery rather than a JOIN + GROUP BY, so that a page of
+        twenty posts counts twenty posts' comments, not the whole table's.
+        """
+        from comments.models import Comment
+
+        counts = (
+            Comment.objects.published()
+            .filter(post=OuterRef("pk"))
+            .order_by()
+            .values("post")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return self.annotate(
+            comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+        )
+
+    def for_index(self) -> PostQuerySet:
+        """The home page's list: newest first, with comment counts."""
+        return self.with_comment_counts().order_by("-published", "-pk")
+
+
+class Post(models.Model):
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=SLUG_LENGTH + 10, unique=True, allow_unicode=True)
+    author = models.CharField(max_length=200, help_text="The byline's name.")
+    published = models.DateTimeField()
+    published_text = models.CharField(
+        max_length=100,
+        help_text="The publication time as the byline wrote it: '7:27 pm on March 21, 2007'.",
+    )
+    body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    source_name = models.CharField(
+        max_length=500, blank=True, help_text="The capture file this post was imported from."
+    )
+    source_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the capture file last imported."
+    )
+    # Comments are numbered per post in order of arrival; the counter hands
+    # out numbers under the row lock of an UPDATE, so concurrent writers never
+    # take the same one (and a unique constraint backs that up).
+    last_comment_number = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # A post's identity: the same title published at the same minute.
+            # Its index also serves the home page's ORDER BY published DESC.
+            models.UniqueConstraint(fields=["published", "title"], name="post_natural_key"),
+        ]
+        ordering = ["-published", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        day = timezone.localtime(self.published).date()
+        return reverse(
+            "posts:detail",
+            kwargs={
+                "year": f"{day.year:04d}",
+                "month": f"{day.month:02d}",
+                "day": f"{day.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def byline(self) -> str:
+        return f"posted at {self.published_text} by {self.author}"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.body.split("\n\n") if self.body else []
+
+    @property
+    def excerpt(self) -> str:
+        paragraphs = self.paragraphs
+        return Truncator(paragraphs[0]).words(50) if paragraphs else ""
+
+    @staticmethod
+    def base_slug(title: str) -> str:
+        return slugify(title, allow_unicode=True)[:SLUG_LENGTH].strip("-_") or "post"
