@@ -1,0 +1,209 @@
+"""The reader's pages, rendered for real from imported captures."""
+
+import datetime as dt
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+from django.core.management import call_command
+
+from comments.models import Comment, Status
+from posts.models import Post
+from tests.conftest import ARCHIVES, MAHDI
+from tests.factories import PostFactory, reply
+
+pytestmark = pytest.mark.django_db
+
+MAHDI_URL = "/2007/03/21/ap-mahdi-army-fractures-defectors-now-loyal-to-iran/"
+
+
+def import_(*paths):
+    call_command("import_archive", *map(str, paths), stdout=io.StringIO())
+
+
+def text_of(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def signatures(html: str) -> list[str]:
+    return [
+        " ".join(text_of(s).split())
+        for s in re.findall(r'<p class="signature">(.*?)</p>', html, re.S)
+    ]
+
+
+def test_post_page_shows_byline_body_and_every_comment_in_order(client):
+    import_(MAHDI)
+    response = client.get(MAHDI_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    expected = json.loads((ARCHIVES / "expected" / f"{MAHDI.stem}.jsonl").read_text())
+
+    assert "<h1>AP: Mahdi Army fractures, defectors now loyal to Iran</h1>" in html
+    byline = re.search(r'<p class="byline">(.*?)</p>', html, re.S).group(1)
+    assert text_of(byline) == "posted at 7:27 pm on March 21, 2007 by Allahpundit"
+    assert 'datetime="2007-03-21T19:27:00-04:00"' in byline
+    for paragraph in expected["body"]:
+        assert text_of(html).count(paragraph) >= 1
+
+    assert signatures(html) == [
+        "NEMETI IN SYRACUSE on March 21, 2007 at 7:33 PM",
+        "steveegg on March 21, 2007 at 7:51 PM",
+        "SailorDave on March 21, 2007 at 8:14 PM",
+        "TexasDan on March 21, 2007 at 8:18 PM",
+        "JayHaw Phrenzie on March 21, 2007 at 8:30 PM",
+        "LakeRuins on March 21, 2007 at 8:37 PM",
+        "Zorro on March 21, 2007 at 9:00 PM",
+        "Romeo13 on March 21, 2007 at 9:11 PM",
+        "Buck Turgidson on March 21, 2007 at 9:18 PM",
+        "sharinlite on March 21, 2007 at 9:19 PM",
+        "Phil Byler on March 21, 2007 at 9:44 PM",
+        "Defector01 on March 21, 2007 at 10:19 PM",
+        "csdeven on March 21, 2007 at 10:19 PM",
+        "PinkyBigglesworth on March 21, 2007 at 11:26 PM",
+        "Purple Avenger on March 22, 2007 at 4:22 PM",
+    ]
+    # Each comment's words, in order, under its own anchor.
+    bodies = re.findall(r'<div class="comment-body">(.*?)</div>', html, re.S)
+    for rendered, comment in zip(bodies, expected["comments"], strict=True):
+        paragraphs = [text_of(p) for p in re.findall(r"<p>(.*?)</p>", rendered, re.S)]
+        assert paragraphs == comment["body"]
+    for comment in Comment.objects.all():
+        assert f'id="comment-{comment.pk}"' in html
+    assert '<h2 id="comments-heading">15 comments</h2>' in html
+
+
+def test_line_breaks_inside_paragraphs_are_kept(client):
+    import_(ARCHIVES / "2008-06-26-heller-second-amendment.txt")
+    html = client.get("/2008/06/26/supreme-court-the-second-amendment-means-what-it-says/").content
+    assert (
+        b"<p>Things the Court said today:<br>It is an individual right.<br>It is not unlimited.<br>"
+        in html
+    )
+
+
+def test_everything_an_archive_wrote_is_escaped(client, capture_file):
+    hostile = (
+        '<script>alert("title")</script>\n\nposted at 1:00 pm on May 1, 2008 by <b>Mallory</b>\n\n'
+        "<img src=x onerror=alert(1)>\n\nTrackback URL\n\n"
+        '<a href="javascript:alert(1)">click</a>\n\n<i>Eve</i> on May 1, 2008 at 1:05 PM\n'
+    )
+    import_(capture_file(hostile))
+    post = Post.objects.get()
+    html = client.get(post.get_absolute_url()).content.decode()
+    for raw in ("<script>", "<b>Mallory", "<img", '<a href="javascript', "<i>Eve"):
+        assert raw not in html
+    assert "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in html
+    assert "&lt;i&gt;Eve&lt;/i&gt; on" in html
+
+
+def test_replies_nest_under_their_parent_in_thread_order(client):
+    import_(MAHDI)
+    first, second = Comment.objects.order_by("path")[:2]
+    child = reply(first, author_name="Child", body="Reply to the first.")
+    grandchild = reply(child, author_name="Grandchild", body="Deeper.")
+    late_top = reply(post=first.post, author_name="Latecomer", body="On the post.")
+    html = client.get(MAHDI_URL).content.decode()
+    ids = [int(i) for i in re.findall(r'<li id="comment-(\d+)"', html)]
+    assert ids[:4] == [first.pk, child.pk, grandchild.pk, second.pk]
+    assert ids[-1] == late_top.pk
+    assert f'<li id="comment-{child.pk}" class="comment d1"' in html
+    assert f'<li id="comment-{grandchild.pk}" class="comment d2"' in html
+
+
+def test_deep_replies_are_shown_at_the_deepest_indent(client):
+    post = PostFactory()
+    parent = reply(post=post, author_name="Root")
+    for level in range(1, 9):
+        parent = reply(parent, author_name=f"Level {level}")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert f'<li id="comment-{parent.pk}" class="comment d6"' in html
+
+
+def test_hidden_comments_vanish_and_leave_a_placeholder_only_above_visible_replies(client):
+    import_(MAHDI)
+    first, second = Comment.objects.order_by("path")[:2]
+    reply(first, author_name="Answer", body="Still readable.")
+    Comment.objects.filter(pk__in=[first.pk, second.pk]).update(status=Status.REMOVED)
+    html = client.get(MAHDI_URL).content.decode()
+    assert "NEMETI IN SYRACUSE" not in html  # removed, but its reply keeps a placeholder
+    assert f'<li id="comment-{first.pk}" class="comment d0 placeholder">' in html
+    assert "This comment was removed." in html
+    assert "steveegg" not in html and f'id="comment-{second.pk}"' not in html
+    assert "Still readable." in html
+    assert "14 comments" in html
+
+
+def test_post_page_query_count_does_not_grow_with_comments(client, django_assert_max_num_queries):
+    import_(MAHDI)
+    parent = Comment.objects.order_by("path").first()
+    for n in range(30):
+        parent = reply(parent, author_name=f"Reader {n}")
+    with django_assert_max_num_queries(2):
+        response = client.get(MAHDI_URL)
+    assert len(signatures(response.content.decode())) == 45
+
+
+def test_home_lists_newest_first_with_counts_and_excerpts(client, django_assert_max_num_queries):
+    import_(ARCHIVES)
+    with django_assert_max_num_queries(3):
+        response = client.get("/")
+    html = response.content.decode()
+    titles = [text_of(t) for t in re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", html)]
+    assert titles == list(Post.objects.order_by("-published").values_list("title", flat=True))
+    assert titles[0] == "Stimulus vote: zero Republicans in the House"
+    assert ">3 comments</a>" in html  # the stimulus post
+    assert ">0 comments</a>" in html  # the oath post
+    assert "posted at 7:02 pm on January 28, 2009 by Ed Morrissey" in html
+    assert "The House passed the stimulus bill tonight, 244-188." in html
+
+
+def test_home_counts_only_published_comments(client):
+    import_(ARCHIVES / "2009-01-28-stimulus-house-vote.txt")
+    Comment.objects.filter(author_name="Kafir").update(status=Status.SPAM)
+    assert ">2 comments</a>" in client.get("/").content.decode()
+
+
+def test_home_is_paginated(client, settings):
+    PostFactory.create_batch(25)
+    first = client.get("/").content.decode()
+    assert first.count('class="post-summary"') == 20
+    assert 'href="?page=2"' in first
+    second = client.get("/?page=2").content.decode()
+    assert second.count('class="post-summary"') == 5
+    assert client.get("/?page=3").status_code == 404
+    assert client.get("/?page=abc").status_code == 404
+
+
+def test_home_with_no_posts_explains_how_to_import(client):
+    assert "import_archive" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/2007/03/22/ap-mahdi-army-fractures-defectors-now-loyal-to-iran/",  # wrong day
+        "/2007/03/21/no-such-post/",
+        "/2007/02/30/ap-mahdi-army-fractures-defectors-now-loyal-to-iran/",
+        "/0000/00/00/x/",
+        "/9999/99/99/x/",
+        "/2007/3/21/ap-mahdi-army-fractures-defectors-now-loyal-to-iran/",
+        "/2007/03/21/%00/",
+        "/2007/03/21/../",
+        "/does/not/exist/",
+        "/2007/",
+    ],
+)
+def test_unknown_urls_are_404(client, url):
+    import_(MAHDI)
+    assert client.get(url).status_code == 404
+
+
+def test_permalink_date_is_the_publication_date_in_the_site_time_zone(client):
+    late = PostFactory(
+        title="After midnight UTC", published=dt.datetime(2007, 3, 22, 2, 30, tzinfo=dt.UTC)
+    )
+    assert late.get_absolute_url() == "/2007/03/21/after-midnight-utc/"
+    assert client.get(late.get_absolute_url()).status_code == 200
