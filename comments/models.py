@@ -43,11 +43,19 @@ class Status(models.TextChoices):
 class Comment(models.Model):
     Status = Status
 
-    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="comments")
+    # No index of its own: the composite indexes below lead with the post.
+    post = models.ForeignKey(
+        "posts.Post", on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     # RESTRICT: a comment with replies cannot be deleted on its own (moderators
     # remove it instead, which keeps the thread), but goes with its post.
     parent = models.ForeignKey(
-        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_index=False,  # see comment_replies below
     )
     number = models.PositiveIntegerField(editable=False, help_text="Order of arrival in the post.")
     path = models.BinaryField(editable=False, help_text="Thread order; see comments/paths.py.")
@@ -60,19 +68,17 @@ class Comment(models.Model):
         max_length=100,
         help_text="The time as published: 'March 21, 2007 at 7:33 PM' (as a capture wrote it).",
     )
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PUBLISHED, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     # Imported comments: where they came from and what recognises them again.
     source_file = models.CharField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(
         null=True, blank=True, help_text="The line of the comment's signature in the capture."
     )
     fingerprint = models.CharField(
-        max_length=64,
+        max_length=32,
         blank=True,
         editable=False,
-        help_text="SHA-256 of author, posted time and text; set for imported comments only.",
+        help_text="128-bit digest of author, posted time and text; imported comments only.",
     )
     occurrence = models.PositiveSmallIntegerField(
         default=0,
@@ -104,6 +110,18 @@ class Comment(models.Model):
         indexes = [
             # A post's thread page: WHERE post_id = %s ORDER BY path.
             models.Index(fields=["post", "path"], name="comment_thread_order"),
+            # Partial indexes leave out the bulk of the table (imported,
+            # published, top-level comments), which keeps large imports fast.
+            # Replies of a comment (deletion checks, "in reply to"):
+            models.Index(
+                fields=["parent"], condition=Q(parent__isnull=False), name="comment_replies"
+            ),
+            # The moderation queue and other non-published states:
+            models.Index(
+                fields=["status", "posted"],
+                condition=~Q(status="published"),
+                name="comment_moderation",
+            ),
         ]
         ordering = ["post", "path"]
 

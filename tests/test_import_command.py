@@ -11,7 +11,8 @@ from django.db import IntegrityError
 
 from comments.models import Comment, Status
 from importers import loading
-from importers.parsing import parse_archive
+from importers.reading import read_capture
+from importers.sources import Source
 from posts.models import Post
 from tests.conftest import ARCHIVES, MAHDI, NEW_YORK
 from tests.factories import reply
@@ -247,11 +248,7 @@ def test_a_file_the_database_refuses_is_isolated_from_its_batch(capture_file):
     Post.objects.update(last_comment_number=0)
     later = later_capture(capture_file, "New.\n\nNightOwl on March 23, 2007 at 2:00 AM\n")
     other = ARCHIVES / "2008-11-05-the-morning-after.txt"
-    captures = [
-        loading.capture(str(p), data, parse_archive(data, path=str(p), zone=NEW_YORK))
-        for p in (later, other)
-        for data in [p.read_bytes()]
-    ]
+    captures = [read_capture(Source(str(p), p), NEW_YORK) for p in (later, other)]
     failed, written = loading.load(captures)
     assert failed.error and "refused" in failed.error
     assert written.error is None and written.post_created

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from importers.loading import Capture, Outcome, capture, load
-from importers.parsing import ArchiveError, parse_archive
+from importers.loading import Outcome, load
 from importers.progress import Progress
-from importers.sources import MissingPath, find_sources
+from importers.reading import Capture, Unreadable, read_capture
+from importers.sources import find_sources
 
 logger = logging.getLogger("afterword.import")
 
@@ -61,39 +61,30 @@ class Command(BaseCommand):
         pending: dict[tuple, Capture] = {}
 
         for source in sources:
+            result = read_capture(source, zone)
             self.progress.step()
-            if isinstance(source, MissingPath):
-                self.fail(str(source))
+            if isinstance(result, Unreadable):
+                self.fail(result.message)
                 continue
-            try:
-                data = source.path.read_bytes()
-            except OSError as error:
-                self.fail(f"{source.name}: cannot read: {error.strerror}")
-                continue
-            try:
-                archive = parse_archive(data, path=source.name, zone=zone)
-            except ArchiveError as error:
-                self.fail(str(error))
-                continue
+            archive = result.archive
             for warning in archive.warnings:
                 self.tally.warnings += 1
                 self.report(str(warning))
             if dry_run:
                 self.tally.parsed += 1
                 if json:
-                    self.stdout.write(dumps(archive.as_json(source.name)))
+                    self.stdout.write(dumps(archive.as_json(result.source)))
                 elif not quiet:
                     self.stdout.write(
-                        f"{source.name}: {archive.title!r}, {len(archive.comments)} comments"
+                        f"{result.source}: {archive.title!r}, {len(archive.comments)} comments"
                     )
                 continue
-            one = capture(source.name, data, archive)
             # Two captures of one post go to different batches, so that the
             # later one sees what the earlier one wrote.
-            if one.key in pending or len(pending) >= batch_size:
+            if result.key in pending or len(pending) >= batch_size:
                 self.write(pending.values())
                 pending = {}
-            pending[one.key] = one
+            pending[result.key] = result
         self.write(pending.values())
         self.progress.done()
 

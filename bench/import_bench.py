@@ -1,0 +1,158 @@
+"""Import benchmark: synthetic captures into a fresh PostgreSQL database.
+
+    .venv/bin/python bench/import_bench.py [--files 10000] [--comments 15] [--seed 1]
+
+Prints files/s, comments/s, SQL statements and the importer's peak memory for
+a first import and a re-run of the same files, then the time PostgreSQL's own
+COPY takes to load the same rows into the same tables (the ceiling), and the
+ratio between the two. The database, afterword_bench, is dropped and created
+on the server DATABASE_URL names (default 127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/afterword")
+BENCH_DB = "afterword_bench"
+
+
+def django_env() -> dict[str, str]:
+    base = SERVER_URL.rsplit("/", 1)[0]
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{base}/{BENCH_DB}",
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": "*",
+        "DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
+def setup_django() -> None:
+    os.environ.update(django_env())
+    import django
+
+    django.setup()
+
+
+def fresh_database() -> None:
+    import psycopg
+
+    base = SERVER_URL.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=django_env(), check=True
+    )
+
+
+def child(folder: str, extra: list[str]) -> None:
+    """Run one import in this process and print its figures as JSON."""
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    start = time.perf_counter()
+    with connection.execute_wrapper(count):
+        call_command("import_archive", folder, "--quiet", *extra)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": elapsed, "statements": statements, "peak_rss": peak}))
+
+
+def run_import(folder: Path, extra: list[str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder), *extra],
+        cwd=ROOT, env=django_env(), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def copy_ceiling() -> tuple[float, int, int]:
+    """Seconds for COPY to load the imported rows again into the emptied tables."""
+    setup_django()
+    from django.db import connection
+
+    tables = ["posts_post", "comments_comment"]
+    dumps = {}
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        for table in tables:
+            buffer = io.BytesIO()
+            with raw.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+            dumps[table] = buffer.getvalue()
+        counts = [cursor.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
+        cursor.execute("TRUNCATE comments_comment, posts_post")
+        connection.commit() if not connection.get_autocommit() else None
+        start = time.perf_counter()
+        for table in tables:
+            with raw.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+                copy.write(dumps[table])
+        elapsed = time.perf_counter() - start
+    return elapsed, counts[0], counts[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--comments", type=int, default=15, help="mean comments per capture")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args, extra = parser.parse_known_args()  # the rest goes to import_archive (--jobs 1…)
+    if args.child:
+        child(args.child, extra)
+        return
+
+    from bench.synthetic import write_captures
+
+    with tempfile.TemporaryDirectory(prefix="afterword-bench-") as tmp:
+        folder = Path(tmp)
+        comments = write_captures(folder, args.files, args.comments, args.seed)
+        size = sum(p.stat().st_size for p in folder.rglob("*.txt"))
+        print(
+            f"{args.files} synthetic captures, {comments} comments, {size / 2**20:.1f} MiB "
+            f"(seed {args.seed})"
+        )
+        fresh_database()
+        first = run_import(folder, extra)
+        again = run_import(folder, extra)
+    for label, run in (("first import", first), ("re-run (unchanged)", again)):
+        s = run["seconds"]
+        print(
+            f"{label:>20}: {s:6.2f} s  {args.files / s:8.0f} files/s  "
+            f"{comments / s:8.0f} comments/s  {run['statements']:6d} SQL statements  "
+            f"peak memory {run['peak_rss'] / 2**20:.0f} MiB"
+        )
+    copy_seconds, posts, rows = copy_ceiling()
+    print(
+        f"{'COPY ceiling':>20}: {copy_seconds:6.2f} s  ({posts} posts, {rows} comments: "
+        f"{rows / copy_seconds:.0f} comments/s)"
+    )
+    print(f"{'import / COPY':>20}: {first['seconds'] / copy_seconds:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
