@@ -1,0 +1,127 @@
+"""Thread page benchmark: queries and render time for posts with long threads.
+
+    .venv/bin/python bench/thread_bench.py [--sizes 100 1000 5000] [--requests 30]
+
+Builds, in a fresh afterword_bench database, one post per size whose thread
+has a realistic shape: archived top-level comments from a capture, then site
+replies that answer recent comments more often than old ones, nesting as deep
+as conversations go. Then requests each post page in-process through Django's
+test client and prints SQL queries per page, median and p99 render time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.import_bench import fresh_database, setup_django
+from bench.synthetic import NAMES, _paragraph
+
+
+def build_post(size: int, rng: random.Random):
+    from comments.models import Comment
+    from comments.paths import child_path
+    from posts.models import Post
+
+    start = datetime(2007, 3, 21, 23, 27, tzinfo=UTC)
+    post = Post.objects.create(
+        title=f"A thread of {size} comments",
+        slug=f"thread-{size}",
+        author="Allahpundit",
+        published=start,
+        published_text="7:27 pm on March 21, 2007",
+        body="\n\n".join(_paragraph(rng, (2, 5)) for _ in range(8)),
+        last_comment_number=size,
+    )
+    archived = size * 2 // 5
+    comments: list[Comment] = []
+    posted = start
+    for number in range(1, size + 1):
+        posted += timedelta(seconds=rng.randint(20, 400))
+        imported = number <= archived
+        parent = None
+        if not imported and comments and rng.random() < 0.75:
+            # Mostly answer one of the last few comments, sometimes an old one.
+            index = len(comments) - 1 - min(int(rng.expovariate(0.3)), len(comments) - 1)
+            parent = comments[index]
+        author = rng.choice(NAMES)
+        body = "\n\n".join(_paragraph(rng, (1, 3)) for _ in range(rng.choice((1, 1, 2, 3))))
+        comments.append(
+            Comment(
+                post=post,
+                parent=parent,
+                number=number,
+                path=child_path(parent.path if parent else None, posted, number),
+                author_name=author,
+                body=body,
+                posted=posted,
+                posted_text=Comment.format_posted(posted),
+                source_file="bench.txt" if imported else "",
+                source_line=number * 4 if imported else None,
+                fingerprint=f"{number:032x}" if imported else "",
+            )
+        )
+    # Parents first, so each row can name its parent's id.
+    for depth_batch in _by_depth(comments):
+        Comment.objects.bulk_create(depth_batch, batch_size=1000)
+    return post, max(c.depth for c in comments)
+
+
+def _by_depth(comments):
+    levels: dict[int, list] = {}
+    for comment in comments:
+        levels.setdefault(comment.depth, []).append(comment)
+    for depth in sorted(levels):
+        for comment in levels[depth]:
+            comment.parent_id = comment.parent.pk if comment.parent else None
+        yield levels[depth]
+
+
+def measure(post, requests: int) -> tuple[int, float, float, int]:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    url = post.get_absolute_url()
+    queries = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+    ):
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    timings = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+    return len(queries), statistics.median(timings), p99, len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    fresh_database()
+    setup_django()
+    rng = random.Random(args.seed)
+    print(f"{'comments':>8} {'depth':>5} {'queries':>7} {'median ms':>9} {'p99 ms':>7} {'KiB':>6}")
+    for size in args.sizes:
+        post, depth = build_post(size, rng)
+        queries, median, p99, size_bytes = measure(post, args.requests)
+        kib = size_bytes / 1024
+        print(f"{size:>8} {depth:>5} {queries:>7} {median:>9.1f} {p99:>7.1f} {kib:>6.0f}")
+
+
+if __name__ == "__main__":
+    main()

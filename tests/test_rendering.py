@@ -1,0 +1,43 @@
+"""The thread renderer escapes everything a reader or an archive wrote."""
+
+import pytest
+
+from comments.models import Status
+from comments.rendering import paragraphs_html, thread_html
+from comments.threads import visible_thread
+from tests.factories import PostFactory, reply
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    '"><a href="javascript:alert(1)">x</a>',
+    "' onmouseover='alert(1)",
+]
+
+
+def test_paragraphs_and_line_breaks():
+    assert paragraphs_html("One\nline.\n\nTwo.") == "<p>One<br>line.</p><p>Two.</p>"
+    assert paragraphs_html("") == ""
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_site_comment_is_escaped_everywhere(text, client):
+    post = PostFactory()
+    reply(post=post, author_name=text, body=f"{text}\n\n{text}")
+    html = str(thread_html(visible_thread(post.comments.order_by("path"))))
+    assert "<script" not in html and "<img" not in html and '<a href="javascript' not in html
+    assert "onmouseover='" not in html
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+
+
+def test_placeholder_says_nothing_of_the_removed_text():
+    post = PostFactory()
+    hidden = reply(post=post, author_name="Secret name", body="Secret words")
+    reply(hidden, author_name="Answer")
+    post.comments.filter(pk=hidden.pk).update(status=Status.SPAM)
+    html = str(thread_html(visible_thread(post.comments.order_by("path"))))
+    assert "Secret" not in html
+    assert "This comment was removed." in html
