@@ -63,6 +63,7 @@ def fresh_database() -> None:
 def child(folder: str, extra: list[str]) -> None:
     """Run one import in this process and print its figures as JSON."""
     setup_django()
+    import psycopg
     from django.core.management import call_command
     from django.db import connection
 
@@ -72,6 +73,16 @@ def child(folder: str, extra: list[str]) -> None:
         nonlocal statements
         statements += 1
         return execute(sql, params, many, context)
+
+    # COPY goes to psycopg directly, past Django's execute wrappers: count it too.
+    plain_copy = psycopg.Cursor.copy
+
+    def counted_copy(self, *args, **kwargs):
+        nonlocal statements
+        statements += 1
+        return plain_copy(self, *args, **kwargs)
+
+    psycopg.Cursor.copy = counted_copy
 
     start = time.perf_counter()
     with connection.execute_wrapper(count):

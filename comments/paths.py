@@ -10,14 +10,14 @@ grow. Fixed width also makes the depth the path's length over the segment size.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 SEGMENT_SIZE = 9  # 5 bytes of seconds since 0001-01-01 UTC, 4 of the comment's number
-_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+_UNIX_EPOCH = 62_135_596_800  # seconds from 0001-01-01 to 1970-01-01, UTC
 
 
 def segment(posted: datetime, number: int) -> bytes:
-    seconds = (posted - _EPOCH) // timedelta(seconds=1)
+    seconds = int(posted.timestamp()) + _UNIX_EPOCH
     return seconds.to_bytes(5, "big") + number.to_bytes(4, "big")
 
 

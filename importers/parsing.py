@@ -223,32 +223,44 @@ class _Parser:
         return found
 
     def comments(self, start: int) -> tuple[ParsedComment, ...]:
+        lines = self.lines
         comments: list[ParsedComment] = []
-        opened = start  # where the paragraphs of the next comment begin
-        for index in range(start, len(self.lines)):
-            line = self.lines[index]
+        paragraphs: list[str] = []  # of the comment being read
+        run: list[str] = []  # lines of the paragraph being read
+        opened = start  # first line of the comment's first paragraph
+        for index in range(start, len(lines)):
+            line = lines[index]
+            if not line:
+                if run:
+                    paragraphs.append("\n".join(run))
+                    run = []
+                continue
             # Cheap filter first: most lines are prose, and a signature ends in AM/PM.
-            if not line or line[-1] not in "mM":
-                continue
-            signature = SIGNATURE_RE.fullmatch(line)
-            if signature is None:
-                continue
-            comments.append(
-                ParsedComment(
-                    author=signature["author"],
-                    posted=self.moment(signature, index),
-                    posted_text=signature["when"],
-                    body=tuple(text for _, text in self.paragraphs(opened, index)),
-                    line=index + 1,
+            if line[-1] in "mM" and (signature := SIGNATURE_RE.fullmatch(line)):
+                if run:
+                    paragraphs.append("\n".join(run))
+                    run = []
+                comments.append(
+                    ParsedComment(
+                        author=signature["author"],
+                        posted=self.moment(signature, index),
+                        posted_text=signature["when"],
+                        body=tuple(paragraphs),
+                        line=index + 1,
+                    )
                 )
-            )
-            opened = index + 1
-        leftover = self.paragraphs(opened, len(self.lines))
-        if leftover:
+                paragraphs = []
+                continue
+            if not run and not paragraphs:
+                opened = index
+            run.append(line)
+        if run:
+            paragraphs.append("\n".join(run))
+        if paragraphs:
             where = "after the last comment's signature" if comments else "and no signature"
             self.warn(
-                leftover[0][0],
-                f"{len(leftover)} paragraph(s) in the comments section {where}"
+                opened,
+                f"{len(paragraphs)} paragraph(s) in the comments section {where}"
                 " belong to no comment; dropped",
             )
         return tuple(comments)
