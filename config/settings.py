@@ -34,6 +34,8 @@ ALLOWED_HOSTS = _required_unless_debug("ALLOWED_HOSTS", ["localhost", "127.0.0.1
 
 # Without DATABASE_URL a newcomer gets a SQLite file so the site runs at once;
 # production and the test suite use PostgreSQL.
+if "DATABASE_URL" not in env.ENVIRON:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db(
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'afterword.sqlite3'}"
