@@ -254,3 +254,18 @@ def test_a_file_the_database_refuses_is_isolated_from_its_batch(capture_file):
     assert written.error is None and written.post_created
     assert Post.objects.count() == 2
     assert not Comment.objects.filter(author_name="NightOwl").exists()
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal():
+    terminal = Terminal()
+    call_command("import_archive", str(ARCHIVES), stdout=io.StringIO(), stderr=terminal)
+    assert "\r[" in terminal.getvalue() and "7/7 files" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\r\033[K")  # the bar leaves no trace
+    quiet = Terminal()
+    call_command("import_archive", str(ARCHIVES), "--quiet", stdout=io.StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""

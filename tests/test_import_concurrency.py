@@ -1,0 +1,42 @@
+"""Two importers at once, each on its own connection, committing for real."""
+
+import io
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from comments.models import Comment
+from posts.models import Post
+from tests.conftest import ARCHIVES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_importers_on_the_same_folder_duplicate_nothing():
+    barrier = threading.Barrier(2)
+    outputs, errors = [], []
+
+    def importer():
+        out = io.StringIO()
+        try:
+            barrier.wait()
+            # One capture per transaction maximises the interleaving.
+            call_command("import_archive", str(ARCHIVES), "--batch-size", "1", stdout=out)
+            outputs.append(out.getvalue())
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=importer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Post.objects.count() == 7
+    assert Comment.objects.count() == 43
+    created = sum(int(out.split("Posts: ")[1].split(" created")[0]) for out in outputs)
+    assert created == 7  # each post counted once, by whichever importer made it
