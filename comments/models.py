@@ -59,7 +59,7 @@ class Comment(models.Model):
     )
     number = models.PositiveIntegerField(editable=False, help_text="Order of arrival in the post.")
     path = models.BinaryField(editable=False, help_text="Thread order; see comments/paths.py.")
-    author_name = models.CharField(max_length=200)
+    author_name = models.TextField()  # no limit: see Post.title
     email = models.EmailField(blank=True, help_text="Never shown publicly.")
     website = models.URLField(blank=True, help_text="Never shown publicly.")
     body = models.TextField(help_text="Paragraphs separated by a blank line.")
@@ -70,7 +70,7 @@ class Comment(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     # Imported comments: where they came from and what recognises them again.
-    source_file = models.CharField(max_length=500, blank=True)
+    source_file = models.TextField(blank=True)
     source_line = models.PositiveIntegerField(
         null=True, blank=True, help_text="The line of the comment's signature in the capture."
     )

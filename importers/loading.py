@@ -61,9 +61,7 @@ def load(captures: Sequence[Capture]) -> list[Outcome]:
     try:
         return _write_batch(captures)
     except DatabaseError:
-        if len(captures) == 1:
-            return _retry_alone(captures[0])
-    return [outcome for one in captures for outcome in _retry_alone(one)]
+        return [outcome for one in captures for outcome in _retry_alone(one)]
 
 
 def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
@@ -110,6 +108,9 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
             one.source, post_created=True, comments_added=len(one.archive.comments)
         )
 
+    # Their bodies, only now: a re-run of unchanged captures never reads them.
+    current = Post.objects.in_bulk([post.pk for _, post in changed])
+    changed = [(one, current[post.pk]) for one, post in changed]
     known = _known_comments([post for _, post in changed])
     updated: list[Post] = []
     for one, post in changed:
@@ -133,9 +134,8 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
 def _existing_posts(captures: Sequence[Capture]) -> dict[tuple[datetime, str], Post]:
     keys = {one.key for one in captures}
     found = Post.objects.filter(published__in={published for published, _ in keys}).only(
-        "id", "published", "title", "author", "published_text", "body", "source_hash",
-        "last_comment_number",
-    )  # fmt: skip
+        "id", "published", "title", "source_hash"
+    )
     return {
         (post.published, post.title): post for post in found if (post.published, post.title) in keys
     }

@@ -37,17 +37,19 @@ class PostQuerySet(models.QuerySet):
 
 
 class Post(models.Model):
-    title = models.CharField(max_length=500)
+    # Text, not CharField: captures set no length limits, and an archive must
+    # never be refused for a long title or name.
+    title = models.TextField()
     slug = models.SlugField(max_length=SLUG_LENGTH + 10, unique=True, allow_unicode=True)
-    author = models.CharField(max_length=200, help_text="The byline's name.")
+    author = models.TextField(help_text="The byline's name.")
     published = models.DateTimeField()
     published_text = models.CharField(
         max_length=100,
         help_text="The publication time as the byline wrote it: '7:27 pm on March 21, 2007'.",
     )
     body = models.TextField(help_text="Paragraphs separated by a blank line.")
-    source_name = models.CharField(
-        max_length=500, blank=True, help_text="The capture file this post was imported from."
+    source_name = models.TextField(
+        blank=True, help_text="The capture file this post was imported from."
     )
     source_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the capture file last imported."

@@ -12,7 +12,7 @@ from posts.models import Post
 
 
 class PostListView(ListView):
-    queryset = Post.objects.for_index().defer("source_hash")
+    queryset = Post.objects.for_index()
     paginate_by = settings.POSTS_PER_PAGE
     template_name = "posts/index.html"
 

@@ -269,3 +269,19 @@ def test_progress_bar_only_on_a_terminal():
     quiet = Terminal()
     call_command("import_archive", str(ARCHIVES), "--quiet", stdout=io.StringIO(), stderr=quiet)
     assert quiet.getvalue() == ""
+
+
+def test_long_titles_and_names_are_never_refused(capture_file):
+    # A prose line that ends like a signature makes a comment "signed" by
+    # everything before the date: the archive must still go in whole.
+    prose = "I have been reading this blog since the start and " * 12
+    title = "A very long title " * 40
+    text = (
+        f"{title}\n\nposted at 1:00 pm on May 1, 2008 by {'Someone ' * 40}\n\nBody.\n\n"
+        f"Trackback URL\n\n{prose}on May 1, 2008 at 1:05 PM\n"
+    )
+    out, err, error = run(capture_file(text))
+    assert (err, error) == ("", None)
+    comment = Comment.objects.get()
+    assert comment.author_name == prose.strip()
+    assert Post.objects.get().title == title.strip()
