@@ -34,7 +34,8 @@ def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unre
     if isinstance(source, MissingPath):
         return Unreadable(str(source))
     try:
-        data = source.path.read_bytes()
+        with open(source.path, "rb") as file:
+            data = file.read()
     except OSError as error:
         return Unreadable(f"{source.name}: cannot read: {error.strerror}")
     try:

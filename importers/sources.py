@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A capture to read: `name` is how reports and JSON refer to it."""
+    """A capture to read: `name` is how reports and JSON refer to it.
+
+    Plain strings rather than Path objects: a large import holds one Source
+    per file (to sort them), and this keeps that list small.
+    """
 
     name: str
-    path: Path
+    path: str
 
 
 class MissingPath(Exception):
@@ -30,19 +33,20 @@ def find_sources(arguments: Iterable[str]) -> Iterator[Source | MissingPath]:
     a MissingPath so that the caller reports it and goes on with the rest.
     """
     for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            for relative in sorted(_walk(path), key=lambda p: p.parts):
-                yield Source(os.path.join(argument, *relative.parts), path / relative)
-        elif path.is_file():
-            yield Source(argument, path)
+        if os.path.isdir(argument):
+            for relative in sorted(_walk(argument), key=lambda p: p.split(os.sep)):
+                name = os.path.join(argument, relative)
+                yield Source(name, name)
+        elif os.path.isfile(argument):
+            yield Source(argument, argument)
         else:
             yield MissingPath(argument)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: str) -> Iterator[str]:
+    """Paths of the *.txt files under folder, relative to it."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             if name.endswith(".txt") and not name.startswith("."):
-                yield (Path(root) / name).relative_to(folder)
+                yield os.path.relpath(os.path.join(root, name), folder)

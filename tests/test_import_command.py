@@ -248,7 +248,7 @@ def test_a_file_the_database_refuses_is_isolated_from_its_batch(capture_file):
     Post.objects.update(last_comment_number=0)
     later = later_capture(capture_file, "New.\n\nNightOwl on March 23, 2007 at 2:00 AM\n")
     other = ARCHIVES / "2008-11-05-the-morning-after.txt"
-    captures = [read_capture(Source(str(p), p), NEW_YORK) for p in (later, other)]
+    captures = [read_capture(Source(str(p), str(p)), NEW_YORK) for p in (later, other)]
     failed, written = loading.load(captures)
     assert failed.error and "refused" in failed.error
     assert written.error is None and written.post_created
