@@ -1,0 +1,36 @@
+"""The admin's pages for posts and comments render for a moderator."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from comments.models import Comment
+from posts.models import Post
+from tests.conftest import MAHDI
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def imported():
+    call_command("import_archive", str(MAHDI), stdout=io.StringIO())
+
+
+def test_admin_lists_and_edits_posts_and_comments(admin_client, imported):
+    post, comment = Post.objects.get(), Comment.objects.order_by("path").first()
+    for url in [
+        "/admin/posts/post/",
+        f"/admin/posts/post/{post.pk}/change/",
+        "/admin/comments/comment/",
+        "/admin/comments/comment/?status__exact=published",
+        f"/admin/comments/comment/{comment.pk}/change/",
+        "/admin/comments/comment/?q=NEMETI",
+    ]:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+    assert "NEMETI IN SYRACUSE" in admin_client.get("/admin/comments/comment/?q=NEMETI").text
+
+
+def test_admin_requires_a_staff_login(client):
+    assert client.get("/admin/comments/comment/").status_code == 302
