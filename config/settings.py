@@ -18,9 +18,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 
-def _required_unless_debug(name: str, development_default):
+def _required_unless_debug(name: str, read, development_default):
     if name in env.ENVIRON:
-        return env(name) if name == "SECRET_KEY" else env.list(name)
+        return read(name)
     if DEBUG:
         return development_default
     raise ImproperlyConfigured(
@@ -29,8 +29,12 @@ def _required_unless_debug(name: str, development_default):
     )
 
 
-SECRET_KEY = _required_unless_debug("SECRET_KEY", "development-only-key-not-for-production")
-ALLOWED_HOSTS = _required_unless_debug("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+SECRET_KEY = _required_unless_debug(
+    "SECRET_KEY", env.str, "development-only-key-not-for-production"
+)
+ALLOWED_HOSTS = _required_unless_debug(
+    "ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"]
+)
 
 # Without DATABASE_URL a newcomer gets a SQLite file so the site runs at once;
 # production and the test suite use PostgreSQL.

@@ -65,16 +65,16 @@ def load(captures: Sequence[Capture]) -> list[Outcome]:
 
 
 def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
-    for attempt in range(attempts):
+    for _ in range(attempts):
         try:
             return _write_batch([one])
         except IntegrityError as error:
             # Lost a race with another importer: read what it wrote and go again.
-            if attempt == attempts - 1:
-                return [Outcome(one.source, error=f"the database refused it: {error}")]
+            refusal = error
         except DatabaseError as error:
-            return [Outcome(one.source, error=f"the database refused it: {error}")]
-    raise AssertionError("unreachable")
+            refusal = error
+            break
+    return [Outcome(one.source, error=f"the database refused it: {refusal}")]
 
 
 @transaction.atomic

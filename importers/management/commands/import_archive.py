@@ -103,11 +103,10 @@ class Command(BaseCommand):
             for outcome in load(captures):
                 self.tally.add(outcome)
                 if outcome.error:
-                    self.fail(f"{outcome.source}: {outcome.error}", counted=True)
+                    self.fail(f"{outcome.source}: {outcome.error}")
 
-    def fail(self, message: str, *, counted: bool = False) -> None:
-        if not counted:
-            self.tally.failed += 1
+    def fail(self, message: str) -> None:
+        self.tally.failed += 1
         self.report(message)
 
     def report(self, message: str) -> None:
@@ -125,9 +124,10 @@ class Tally:
         self.posts_created = self.posts_updated = self.comments_added = 0
 
     def add(self, outcome: Outcome) -> None:
+        """Count a written capture (failures are counted where they are reported)."""
         if outcome.error:
-            self.failed += 1
-        elif outcome.changed:
+            return
+        if outcome.changed:
             self.imported += 1
         else:
             self.unchanged += 1
