@@ -17,8 +17,12 @@ _UNIX_EPOCH = 62_135_596_800  # seconds from 0001-01-01 to 1970-01-01, UTC
 
 
 def segment(posted: datetime, number: int) -> bytes:
-    seconds = int(posted.timestamp()) + _UNIX_EPOCH
-    return seconds.to_bytes(5, "big") + number.to_bytes(4, "big")
+    return segment_at(int(posted.timestamp()), number)
+
+
+def segment_at(unix_seconds: int, number: int) -> bytes:
+    """segment() for a time already in seconds since 1970 (UTC)."""
+    return (unix_seconds + _UNIX_EPOCH).to_bytes(5, "big") + number.to_bytes(4, "big")
 
 
 def child_path(parent_path: bytes | None, posted: datetime, number: int) -> bytes:

@@ -28,7 +28,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from comments.models import Comment, Status
-from comments.paths import child_path
+from comments.paths import segment_at
 from importers.reading import Capture
 from posts.models import Post
 
@@ -46,9 +46,10 @@ class Outcome:
         return self.post_created or self.post_updated or self.comments_added > 0
 
 
-def comment_fingerprint(author: str, posted: datetime, body: Sequence[str]) -> str:
-    """What recognises an imported comment in a later capture."""
-    text = f"{author}\x1f{int(posted.timestamp())}\x1f" + "\n\n".join(body)
+def comment_fingerprint(author: str, unix_seconds: int, body: str) -> str:
+    """What recognises an imported comment in a later capture: its author, posted
+    time (seconds since 1970) and text (paragraphs joined by a blank line)."""
+    text = f"{author}\x1f{unix_seconds}\x1f{body}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -201,15 +202,17 @@ def _comments(
     rows: list[tuple] = []
     number = after
     for parsed in one.archive.comments:
-        fingerprint = comment_fingerprint(parsed.author, parsed.posted, parsed.body)
+        seconds = int(parsed.posted.timestamp())
+        body = "\n\n".join(parsed.body)
+        fingerprint = comment_fingerprint(parsed.author, seconds, body)
         occurrence = repeats[fingerprint]
         repeats[fingerprint] += 1
         if (fingerprint, occurrence) in known:
             continue
         number += 1
         rows.append(
-            (post.pk, number, child_path(None, parsed.posted, number), parsed.author, "", "",
-             "\n\n".join(parsed.body), parsed.posted, parsed.posted_text, Status.PUBLISHED,
+            (post.pk, number, segment_at(seconds, number), parsed.author, "", "", body,
+             parsed.posted, parsed.posted_text, Status.PUBLISHED,
              one.source, parsed.line, fingerprint, occurrence, now)
         )  # fmt: skip
     return rows
@@ -254,16 +257,26 @@ def _insert_posts(posts: list[Post]) -> None:
         )
         for post, (pk,) in zip(posts, cursor.fetchall(), strict=True):
             post.pk = pk
-        _copy(cursor, table, _POST_COLUMNS, ([getattr(p, c) for c in _POST_COLUMNS] for p in posts))
+        _copy(cursor, Post, _POST_COLUMNS, ([getattr(p, c) for c in _POST_COLUMNS] for p in posts))
     for post in posts:
         post._state.adding = False
 
 
-def _copy(cursor, table: str, columns: Sequence[str], rows) -> None:
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+def _copy(cursor, model, columns: Sequence[str], rows) -> None:
+    # Binary COPY: PostgreSQL's fastest way in, and no text escaping of bytea.
+    table = model._meta.db_table
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    types = [_column_type(model, column) for column in columns]
     with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+def _column_type(model, column: str) -> str:
+    """The column's PostgreSQL type name without its length: varchar(90) -> varchar."""
+    field = next(f for f in model._meta.concrete_fields if f.column == column)
+    return field.db_type(connection).split("(")[0]
 
 
 _COMMENT_COLUMNS = (
@@ -281,6 +294,5 @@ def _insert_comments(rows: list[tuple]) -> None:
         comments = [Comment(**dict(zip(fields, row, strict=True))) for row in rows]
         Comment.objects.bulk_create(comments, batch_size=500)
         return
-    # COPY is PostgreSQL's fastest way in, several times bulk_create's speed.
     with connection.cursor() as cursor:
-        _copy(cursor, Comment._meta.db_table, _COMMENT_COLUMNS, rows)
+        _copy(cursor, Comment, _COMMENT_COLUMNS, rows)

@@ -52,7 +52,6 @@ SIGNATURE_RE = re.compile(
     rf"{_SP}at{_SP}(?P<hour>\d{{1,2}}):(?P<minute>\d\d){_SP}(?P<ampm>am|pm))",
     _FLAGS,
 )
-LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 # Windows-1252 as the WHATWG encoding standard defines it: Python's cp1252 codec
 # leaves five bytes undefined, browsers map them to the C1 control characters.
@@ -130,13 +129,21 @@ def decode(data: bytes) -> tuple[str, bool]:
         return data.decode("latin-1").translate(_CP1252_TABLE), True
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines end at \n, \r\n or \r and only there (not at U+2028 or a form feed,
+    where str.splitlines would break)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
 def parse_archive(data: bytes, *, path: str, zone: ZoneInfo) -> ParsedArchive:
     """Parse one capture. Raises ArchiveError naming the line at fault."""
     text, fell_back = decode(data)
     warnings: list[ArchiveWarning] = []
     if fell_back:
         warnings.append(ArchiveWarning(path, None, "not valid UTF-8; read as Windows-1252"))
-    lines = [line.strip() for line in LINE_BREAK_RE.split(text)]
+    lines = [line.strip() for line in split_lines(text)]
     return _Parser(path, lines, zone, warnings).parse()
 
 
