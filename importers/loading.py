@@ -94,7 +94,9 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
         post = existing.get(one.key)
         if post is None:
             new_posts.append((one, _new_post(one, now)))
-        elif post.source_hash == one.digest:
+        elif one.digest in post.capture_hashes:
+            # Seen before: nothing to add, and an older capture imported again
+            # must not take the post's text back.
             outcomes[one.source] = Outcome(one.source)
         else:
             changed.append((one, post))
@@ -125,7 +127,7 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
         )
     Post.objects.bulk_update(
         updated,
-        ["author", "published_text", "body", "source_name", "source_hash",
+        ["author", "published_text", "body", "source_name", "source_hash", "capture_hashes",
          "last_comment_number", "updated_at"],
     )  # fmt: skip
     _insert_comments(comments)
@@ -135,7 +137,7 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
 def _existing_posts(captures: Sequence[Capture]) -> dict[tuple[datetime, str], Post]:
     keys = {one.key for one in captures}
     found = Post.objects.filter(published__in={published for published, _ in keys}).only(
-        "id", "published", "title", "source_hash"
+        "id", "published", "title", "capture_hashes"
     )
     return {
         (post.published, post.title): post for post in found if (post.published, post.title) in keys
@@ -153,6 +155,7 @@ def _new_post(one: Capture, now: datetime) -> Post:
         body="\n\n".join(archive.body),
         source_name=one.source,
         source_hash=one.digest,
+        capture_hashes=[one.digest],
         last_comment_number=len(archive.comments),
         created_at=now,
         updated_at=now,
@@ -231,13 +234,14 @@ def _refresh_post(post: Post, one: Capture, now: datetime) -> bool:
         setattr(post, name, value)
     post.source_name = one.source
     post.source_hash = one.digest
+    post.capture_hashes = [*post.capture_hashes, one.digest]
     post.updated_at = now
     return differs
 
 
 _POST_COLUMNS = (
     "id", "title", "slug", "author", "published", "published_text", "body", "source_name",
-    "source_hash", "last_comment_number", "created_at", "updated_at",
+    "source_hash", "capture_hashes", "last_comment_number", "created_at", "updated_at",
 )  # fmt: skip
 
 

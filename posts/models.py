@@ -54,6 +54,12 @@ class Post(models.Model):
     source_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the capture file last imported."
     )
+    capture_hashes = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of every capture of this post imported: one seen again changes nothing.",
+    )
     # Comments are numbered per post in order of arrival; the counter hands
     # out numbers under the row lock of an UPDATE, so concurrent writers never
     # take the same one (and a unique constraint backs that up).

@@ -80,6 +80,22 @@ def test_reimporting_changes_nothing():
     assert list(Comment.objects.values_list("id", "path", "status").order_by("id")) == before
 
 
+def test_an_older_capture_imported_again_never_takes_the_text_back(capture_file):
+    text = MAHDI.read_text().replace("Pretty well sourced, too.", "Pretty well sourced.")
+    later = capture_file(text)
+    run(MAHDI)
+    run(later)
+    for _ in range(2):  # both captures again, in the order first given
+        out, _, _ = run(MAHDI, later)
+        assert "Files: 0 imported, 2 unchanged, 0 failed. Posts: 0 created, 0 updated." in out
+    out, _, _ = run(MAHDI)
+    assert "Files: 0 imported, 1 unchanged" in out
+    post = Post.objects.get()
+    assert post.paragraphs[1] == "Pretty well sourced."
+    assert post.source_name == str(later)
+    assert len(post.capture_hashes) == 2
+
+
 def later_capture(capture_file, extra: str, name="later.txt"):
     return capture_file(MAHDI.read_text() + "\n\n" + extra, name)
 
