@@ -16,8 +16,10 @@ class Progress:
         self.shown_at = 0.0
         self.visible = False
 
-    def step(self) -> None:
-        self.count += 1
+    def step(self, files: int = 1) -> None:
+        if not files:
+            return
+        self.count += files
         now = time.monotonic()
         # Redrawing on every file would cost more than importing it.
         if self.enabled and (now - self.shown_at > 0.1 or self.count == self.total):

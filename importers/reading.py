@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from importers.parsing import ArchiveError, ParsedArchive, parse_archive
+from importers.parsing import ArchiveError, ParsedArchive, decode, parse_archive
 from importers.sources import MissingPath, Source
 
 
@@ -43,3 +43,19 @@ def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unre
     except ArchiveError as error:
         return Unreadable(str(error))
     return Capture(source.name, hashlib.sha256(data).hexdigest(), archive)
+
+
+def title_line(path: str, limit: int = 4096) -> str:
+    """The capture's first non-blank line, read from its first `limit` bytes:
+    what keeps captures of one post together when an import is split up.
+    Empty for a file that cannot be read or has no such line."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(limit)
+    except OSError:
+        return ""
+    for raw in head.replace(b"\r", b"\n").split(b"\n"):
+        line = decode(raw)[0].strip()
+        if line:
+            return line
+    return ""

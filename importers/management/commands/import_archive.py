@@ -1,13 +1,15 @@
 import json
 import logging
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from importers.loading import Outcome, load
+from importers.loading import Outcome
 from importers.progress import Progress
-from importers.reading import Capture, Unreadable, read_capture
+from importers.reading import Unreadable, read_capture
+from importers.running import Report, WorkerFailed, run_import, usable_jobs
 from importers.sources import find_sources
 
 logger = logging.getLogger("afterword.import")
@@ -43,12 +45,20 @@ class Command(BaseCommand):
             metavar="N",
             help="Captures written per transaction (default %(default)s).",
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=_cpus(),
+            metavar="N",
+            help="Processes writing at once on PostgreSQL (default: one per CPU, %(default)s; "
+            "at most one per batch of files).",
+        )
 
-    def handle(self, *, paths, dry_run, json, timezone, quiet, batch_size, **options):
+    def handle(self, *, paths, dry_run, json, timezone, quiet, batch_size, jobs, **options):
         if json and not dry_run:
             raise CommandError("--json goes with --dry-run.")
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        if batch_size < 1 or jobs < 1:
+            raise CommandError("--batch-size and --jobs must be at least 1.")
         try:
             zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -58,34 +68,15 @@ class Command(BaseCommand):
         sources = list(find_sources(paths))
         show_progress = not (quiet or json) and self.stderr.isatty() and len(sources) > 1
         self.progress = Progress(self.stderr, total=len(sources), enabled=show_progress)
-        pending: dict[tuple, Capture] = {}
-
-        for source in sources:
-            result = read_capture(source, zone)
-            self.progress.step()
-            if isinstance(result, Unreadable):
-                self.fail(result.message)
-                continue
-            archive = result.archive
-            for warning in archive.warnings:
-                self.tally.warnings += 1
-                self.report(str(warning))
-            if dry_run:
-                self.tally.parsed += 1
-                if json:
-                    self.stdout.write(dumps(archive.as_json(result.source)))
-                elif not quiet:
-                    self.stdout.write(
-                        f"{result.source}: {archive.title!r}, {len(archive.comments)} comments"
-                    )
-                continue
-            # Two captures of one post go to different batches, so that the
-            # later one sees what the earlier one wrote.
-            if result.key in pending or len(pending) >= batch_size:
-                self.write(pending.values())
-                pending = {}
-            pending[result.key] = result
-        self.write(pending.values())
+        if dry_run:
+            self.dry_run(sources, zone, json=json, quiet=quiet)
+        else:
+            jobs = usable_jobs(jobs, len(sources), batch_size)
+            try:
+                for report in run_import(sources, zone=zone, batch_size=batch_size, jobs=jobs):
+                    self.absorb(report)
+            except WorkerFailed as error:
+                raise CommandError(str(error)) from None
         self.progress.done()
 
         summary = self.tally.summary(dry_run=dry_run)
@@ -97,13 +88,36 @@ class Command(BaseCommand):
                 f"{self.tally.failed} of {len(sources)} files failed; see the errors above."
             )
 
-    def write(self, captures) -> None:
-        captures = list(captures)
-        if captures:
-            for outcome in load(captures):
-                self.tally.add(outcome)
-                if outcome.error:
-                    self.fail(f"{outcome.source}: {outcome.error}")
+    def dry_run(self, sources, zone, *, json: bool, quiet: bool) -> None:
+        for source in sources:
+            result = read_capture(source, zone)
+            self.progress.step()
+            if isinstance(result, Unreadable):
+                self.fail(result.message)
+                continue
+            archive = result.archive
+            for warning in archive.warnings:
+                self.warn(str(warning))
+            self.tally.parsed += 1
+            if json:
+                self.stdout.write(dumps(archive.as_json(result.source)))
+            elif not quiet:
+                self.stdout.write(
+                    f"{result.source}: {archive.title!r}, {len(archive.comments)} comments"
+                )
+
+    def absorb(self, report: Report) -> None:
+        self.progress.step(report.files)
+        for message in report.warnings:
+            self.warn(message)
+        for message in report.errors:
+            self.fail(message)
+        for outcome in report.outcomes:
+            self.tally.add(outcome)
+
+    def warn(self, message: str) -> None:
+        self.tally.warnings += 1
+        self.report(message)
 
     def fail(self, message: str) -> None:
         self.tally.failed += 1
@@ -112,6 +126,11 @@ class Command(BaseCommand):
     def report(self, message: str) -> None:
         self.progress.clear()
         self.stderr.write(message)
+
+
+def _cpus() -> int:
+    """The CPUs this process may use (os.process_cpu_count from Python 3.13)."""
+    return getattr(os, "process_cpu_count", os.cpu_count)() or 1
 
 
 def dumps(record: dict) -> str:

@@ -1,0 +1,176 @@
+"""Run an import: read, parse and write captures, in one process or several.
+
+Either way the caller gets the same stream of Reports, whatever the number of
+processes. With several, each worker writes its own share of the files on its
+own database connection: the unique constraints keep two workers from
+duplicating anything, and every capture of one post goes to the same worker in
+the order given, so that the last capture of a post is the one whose text
+stays, as in a single process.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import queue
+import threading
+import traceback
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db import connection, connections
+
+from importers.loading import Outcome, load
+from importers.reading import Capture, Unreadable, read_capture, title_line
+from importers.sources import MissingPath, Source
+
+
+@dataclass(slots=True)
+class Report:
+    """What happened to a stretch of files."""
+
+    files: int = 0  # read, successfully or not
+    errors: list[str] = field(default_factory=list)  # one per failed file
+    warnings: list[str] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)  # one per written capture
+
+
+class WorkerFailed(Exception):
+    pass
+
+
+def usable_jobs(requested: int, files: int, batch_size: int) -> int:
+    """How many processes an import of `files` files should use.
+
+    One where others cannot help or cannot work: fewer files than two batches,
+    a database other than PostgreSQL (SQLite takes one writer at a time), a
+    caller inside a transaction (other connections would not see its writes,
+    nor it theirs), or a process running threads (forking one may deadlock).
+    """
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or threading.active_count() > 1
+    ):
+        return 1
+    return max(1, min(requested, math.ceil(files / batch_size)))
+
+
+def run_import(
+    sources: Sequence[Source | MissingPath], *, zone: ZoneInfo, batch_size: int, jobs: int
+) -> Iterator[Report]:
+    if jobs <= 1:
+        yield from import_in_order(sources, zone=zone, batch_size=batch_size)
+    else:
+        yield from _import_in_parallel(sources, zone=zone, batch_size=batch_size, jobs=jobs)
+
+
+def import_in_order(
+    sources: Sequence[Source | MissingPath], *, zone: ZoneInfo, batch_size: int
+) -> Iterator[Report]:
+    """Import in this process: a Report for each file read and each batch written."""
+    pending: dict[tuple, Capture] = {}
+    for source in sources:
+        result = read_capture(source, zone)
+        report = Report(files=1)
+        if isinstance(result, Unreadable):
+            report.errors.append(result.message)
+        else:
+            report.warnings.extend(str(warning) for warning in result.archive.warnings)
+            # Two captures of one post go to different batches, so that the
+            # later one sees what the earlier one wrote.
+            if result.key in pending or len(pending) >= batch_size:
+                yield _write(pending.values())
+                pending = {}
+            pending[result.key] = result
+        yield report
+    yield _write(pending.values())
+
+
+def _write(captures) -> Report:
+    report = Report()
+    if captures:
+        for outcome in load(list(captures)):
+            if outcome.error:
+                report.errors.append(f"{outcome.source}: {outcome.error}")
+            else:
+                report.outcomes.append(outcome)
+    return report
+
+
+def _share(source: Source | MissingPath, jobs: int) -> int:
+    if isinstance(source, MissingPath):
+        return 0
+    return zlib.crc32(title_line(source.path).encode()) % jobs
+
+
+def _import_in_parallel(
+    sources: Sequence[Source | MissingPath], *, zone: ZoneInfo, batch_size: int, jobs: int
+) -> Iterator[Report]:
+    shares: list[list[Source | MissingPath]] = [[] for _ in range(jobs)]
+    for source in sources:
+        shares[_share(source, jobs)].append(source)
+
+    # Fork: the workers start at once with this process's settings (a test
+    # database's name included). No connection may cross the fork.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    workers = [
+        context.Process(
+            target=_worker, args=(number, share, zone, batch_size, messages), daemon=True
+        )
+        for number, share in enumerate(shares)
+    ]
+    for worker in workers:
+        worker.start()
+    running = set(range(jobs))
+    silent = 0
+    try:
+        while running:
+            try:
+                number, kind, payload = messages.get(timeout=1)
+            except queue.Empty:
+                # A worker that died without a word (killed, out of memory):
+                # given a second for anything it sent to arrive, stop.
+                dead = [n for n in running if workers[n].exitcode is not None]
+                silent = silent + 1 if dead else 0
+                if silent > 1:
+                    raise WorkerFailed(
+                        f"import worker {dead[0]} stopped (exit status "
+                        f"{workers[dead[0]].exitcode}) before it finished."
+                    ) from None
+                continue
+            if kind == "report":
+                yield payload
+            elif kind == "done":
+                running.discard(number)
+            else:
+                raise WorkerFailed(f"import worker {number} failed:\n{payload}")
+    finally:
+        for worker in workers:
+            if worker.is_alive() and running:
+                worker.terminate()
+            worker.join()
+
+
+def _worker(number: int, share, zone: ZoneInfo, batch_size: int, messages) -> None:
+    """Import one share of the files, sending a Report after each batch written."""
+    try:
+        gathered = Report()
+        for report in import_in_order(share, zone=zone, batch_size=batch_size):
+            gathered.files += report.files
+            gathered.errors += report.errors
+            gathered.warnings += report.warnings
+            gathered.outcomes += report.outcomes
+            if report.files == 0:  # a batch was written
+                messages.put((number, "report", gathered))
+                gathered = Report()
+        messages.put((number, "report", gathered))
+        messages.put((number, "done", None))
+    except BaseException:
+        messages.put((number, "failed", traceback.format_exc()))
+    finally:
+        connection.close()
