@@ -1,14 +1,96 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
-from comments.models import Comment
+from comments.models import BlockedTerm, Comment, Status
+
+
+class OriginFilter(admin.SimpleListFilter):
+    title = "origin"
+    parameter_name = "origin"
+
+    def lookups(self, request, model_admin):
+        return [("imported", "Imported from an archive"), ("site", "Written on the site")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "imported":
+            return queryset.exclude(fingerprint="")
+        if self.value() == "site":
+            return queryset.filter(fingerprint="")
+        return queryset
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["author_name", "post", "posted", "status"]
-    list_filter = ["status"]
+    list_display = ["excerpt", "author_name", "post", "posted", "status", "origin", "on_site"]
+    list_filter = ["status", OriginFilter, "posted"]
     search_fields = ["author_name", "email", "body"]
     date_hierarchy = "posted"
     list_select_related = ["post"]
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over the whole archive on every page
     raw_id_fields = ["post", "parent"]
-    readonly_fields = ["source_file", "source_line", "created_at"]
+    readonly_fields = [
+        "posted_text", "source_file", "source_line", "ip_address", "edited_at", "created_at",
+    ]  # fmt: skip
+    actions = ["approve", "mark_spam", "remove", "restore"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The post page's links to "this post's comments with this status".
+        return lookup == "post__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="comment")
+    def excerpt(self, comment: Comment) -> str:
+        return Truncator(comment.body.replace("\n", " ")).chars(80) or "(no text)"
+
+    @admin.display(description="origin", ordering="fingerprint")
+    def origin(self, comment: Comment) -> str:
+        return "imported" if comment.is_imported else "site"
+
+    @admin.display(description="on the site")
+    def on_site(self, comment: Comment) -> str:
+        return format_html('<a href="{}">view</a>', comment.get_absolute_url())
+
+    def _moderate(self, request, queryset, status: str, verb: str, *, only=None) -> None:
+        """Set the status of the chosen comments that need it, and log each one."""
+        queryset = queryset.exclude(status=status)
+        if only is not None:
+            queryset = queryset.filter(only)
+        changed = list(queryset.select_related("post"))
+        Comment.objects.filter(pk__in=[c.pk for c in changed]).update(status=status)
+        for comment in changed:
+            self.log_change(request, comment, f"{verb} (was {comment.status}).")
+        count = len(changed)
+        self.message_user(
+            request,
+            f"{verb} {count} comment{'s' if count != 1 else ''}.",
+            messages.SUCCESS if count else messages.INFO,
+        )
+
+    @admin.action(description="Approve: publish the chosen pending or spam comments")
+    def approve(self, request, queryset):
+        self._moderate(
+            request, queryset, Status.PUBLISHED, "Approved",
+            only=Q(status__in=[Status.PENDING, Status.SPAM]),
+        )  # fmt: skip
+
+    @admin.action(description="Mark the chosen comments as spam")
+    def mark_spam(self, request, queryset):
+        self._moderate(request, queryset, Status.SPAM, "Marked as spam")
+
+    @admin.action(description="Remove the chosen comments from the site")
+    def remove(self, request, queryset):
+        self._moderate(request, queryset, Status.REMOVED, "Removed")
+
+    @admin.action(description="Restore: publish the chosen removed comments again")
+    def restore(self, request, queryset):
+        self._moderate(
+            request, queryset, Status.PUBLISHED, "Restored", only=Q(status=Status.REMOVED)
+        )
+
+
+@admin.register(BlockedTerm)
+class BlockedTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "note", "created_at"]
+    search_fields = ["term", "note"]

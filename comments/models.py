@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from comments import paths
@@ -28,7 +29,15 @@ class CommentQuerySet(models.QuerySet):
             self.filter(post=post)
             .order_by("path")
             .only(
-                "id", "parent_id", "path", "author_name", "body", "posted", "posted_text", "status"
+                "id",
+                "parent_id",
+                "path",
+                "author_name",
+                "body",
+                "posted",
+                "posted_text",
+                "status",
+                "edited_at",
             )
         )
 
@@ -85,6 +94,18 @@ class Comment(models.Model):
         editable=False,
         help_text="Which repeat this is of an identical comment within one capture.",
     )
+    # Comments written on the site.
+    ip_address = models.GenericIPAddressField(
+        null=True, blank=True, editable=False, help_text="Never shown publicly."
+    )
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submission = models.CharField(
+        max_length=32,
+        blank=True,
+        db_default="",  # imports write rows with COPY, past Django's defaults
+        editable=False,
+        help_text="Digest of the form submission: the same form sent twice is one comment.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CommentQuerySet.as_manager()
@@ -97,6 +118,10 @@ class Comment(models.Model):
                 fields=["post", "fingerprint", "occurrence"],
                 condition=~Q(fingerprint=""),
                 name="imported_comment_identity",
+            ),
+            # A double click or a reload of the form's POST makes one comment.
+            models.UniqueConstraint(
+                fields=["submission"], condition=~Q(submission=""), name="comment_submitted_once"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="comment_status_valid"
@@ -121,6 +146,13 @@ class Comment(models.Model):
                 fields=["status", "posted"],
                 condition=~Q(status="published"),
                 name="comment_moderation",
+            ),
+            # "Has this commenter been approved before?" (site comments only).
+            models.Index(
+                Upper("author_name"),
+                Upper("email"),
+                condition=Q(fingerprint=""),
+                name="comment_site_author",
             ),
         ]
         ordering = ["post", "path"]
@@ -157,3 +189,22 @@ class Comment(models.Model):
         local = timezone.localtime(moment)
         clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
         return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock}"
+
+
+class BlockedTerm(models.Model):
+    """A word, phrase, email or address that marks a new comment as spam."""
+
+    term = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="Matched, ignoring case, as a whole word or phrase in a new comment's name, "
+        "email, website, text or the address it came from.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why it is blocked.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term

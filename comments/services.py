@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,6 +33,8 @@ def comment_create(
     website: str = "",
     status: str = Status.PUBLISHED,
     posted: datetime | None = None,
+    ip_address: str | None = None,
+    submission: str = "",
 ) -> Comment:
     """Add a comment written on the site, in its place in the thread."""
     if parent is not None and parent.post_id != post.pk:
@@ -54,4 +56,61 @@ def comment_create(
         posted=posted,
         posted_text=Comment.format_posted(posted),
         status=status,
+        ip_address=ip_address or None,
+        submission=submission,
     )
+
+
+def comment_submit(*, form, address: str | None) -> tuple[Comment, bool]:
+    """Create the comment a valid CommentForm describes, with the status the
+    moderation rules give it. Returns (comment, created): the same form sent
+    twice (a double click, a reload) returns the comment the first one made."""
+    from comments.guards import initial_status
+
+    data = form.cleaned_data
+    submission = form.submission()
+    earlier = Comment.objects.filter(submission=submission).first()
+    if earlier is not None:
+        return earlier, False
+    status = initial_status(
+        name=data["name"], email=data["email"], website=data["website"], body=data["body"],
+        address=address or "",
+    )  # fmt: skip
+    try:
+        comment = comment_create(
+            post=form.post, parent=form.parent_comment, author_name=data["name"],
+            email=data["email"], website=data["website"], body=data["body"], status=status,
+            ip_address=address, submission=submission,
+        )  # fmt: skip
+    except IntegrityError:
+        # Both sends arrived at once: the constraint let one through.
+        earlier = Comment.objects.filter(submission=submission).first()
+        if earlier is None:
+            raise
+        return earlier, False
+    return comment, True
+
+
+class HasReplies(Exception):
+    """A comment someone has answered can no longer be edited or deleted by its author."""
+
+
+@transaction.atomic
+def comment_edit(comment: Comment, body: str) -> Comment:
+    # FOR UPDATE conflicts with the key-share lock a new reply takes on its
+    # parent: no reply can slip in between the check and the edit.
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.replies.exists():
+        raise HasReplies
+    locked.body = normalize_body(body)
+    locked.edited_at = timezone.now()
+    locked.save(update_fields=["body", "edited_at"])
+    return locked
+
+
+@transaction.atomic
+def comment_delete(comment: Comment) -> None:
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.replies.exists():
+        raise HasReplies
+    locked.delete()

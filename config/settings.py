@@ -114,3 +114,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=20)
+
+# Local memory by default (one process); CACHE_URL=redis://… shares it between
+# processes, which the comment rate limit needs when there are several.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Behind N reverse proxies, each appending to X-Forwarded-For, the client's
+# address is the Nth from the right. 0: use REMOTE_ADDR and ignore the header,
+# which anyone can write.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
+# Comments written on the site. Each guard is on by default; 0 turns one off.
+COMMENTS_MODERATION = env.str("COMMENTS_MODERATION", default="unknown")
+if COMMENTS_MODERATION not in {"publish", "hold", "unknown"}:
+    raise ImproperlyConfigured(
+        f"COMMENTS_MODERATION={COMMENTS_MODERATION!r}: use publish (at once), hold (every "
+        "comment) or unknown (hold commenters with no approved comment yet)."
+    )
+COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # more are held
+COMMENTS_HONEYPOT = env.bool("COMMENTS_HONEYPOT", default=True)
+COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)  # faster is a robot
+COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=24 * 3600)
+COMMENTS_RATE_LIMIT = env.int("COMMENTS_RATE_LIMIT", default=5)  # per address…
+COMMENTS_RATE_PERIOD = env.int("COMMENTS_RATE_PERIOD", default=60)  # …per this many seconds
+COMMENTS_EDIT_SECONDS = env.int("COMMENTS_EDIT_SECONDS", default=15 * 60)

@@ -31,6 +31,22 @@ class PostQuerySet(models.QuerySet):
             comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
         )
 
+    def with_comment_counts_by_status(self) -> PostQuerySet:
+        """Annotate `<status>_count` for each comment status (the admin's list)."""
+        from comments.models import Comment, Status
+
+        def count(status):
+            counts = (
+                Comment.objects.filter(post=OuterRef("pk"), status=status)
+                .order_by()
+                .values("post")
+                .annotate(n=Count("*"))
+                .values("n")
+            )
+            return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+        return self.annotate(**{f"{status}_count": count(status) for status in Status.values})
+
     def for_index(self) -> PostQuerySet:
         """The home page's list: newest first, with comment counts."""
         return self.with_comment_counts().order_by("-published", "-pk")

@@ -8,6 +8,7 @@ from django.views.generic import ListView
 
 from comments.models import Comment
 from comments.threads import visible_thread
+from comments.views import comment_form, own_comment_ids
 from posts.models import Post
 
 
@@ -25,10 +26,11 @@ def post_detail(request, year, month, day, slug):
     post = get_object_or_404(Post, slug=slug)
     if timezone.localtime(post.published).date() != day:
         raise Http404("No post by that name on that day.")
-    comments = visible_thread(Comment.objects.thread(post))
+    comments = visible_thread(Comment.objects.thread(post), own=own_comment_ids(request))
     context = {
         "post": post,
         "comments": comments,
-        "comment_count": sum(not entry.placeholder for entry in comments),
+        "comment_count": sum(entry.comment.is_visible for entry in comments),
+        "form": comment_form(request, post),
     }
     return render(request, "posts/detail.html", context)

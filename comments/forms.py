@@ -1,0 +1,147 @@
+"""The comment form: what a reader may write, and the checks a robot fails."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import URLValidator
+
+from comments.models import Comment
+
+NAME_MAX = 100
+BODY_MAX = 10_000
+_STAMP_SALT = "comments.form"
+
+
+def new_stamp(post_id: int) -> str:
+    """A signed note of which post's form this is, when it was shown, and a
+    nonce that tells one showing of the form from another."""
+    return signing.dumps(
+        {"post": post_id, "at": int(time.time()), "nonce": secrets.token_hex(8)}, salt=_STAMP_SALT
+    )
+
+
+class CommentForm(forms.Form):
+    name = forms.CharField(
+        max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        required=False,
+        help_text="Optional, never shown.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    website = forms.URLField(
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Optional, never shown.",
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+    body = forms.CharField(
+        label="Comment",
+        max_length=BODY_MAX,
+        help_text="Plain text: blank lines separate paragraphs, and links are made for you.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    stamp = forms.CharField(widget=forms.HiddenInput)
+    # A field people never see; robots fill in every field they find.
+    homepage = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, post, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.post = post
+        self.parent_comment: Comment | None = None
+        self.fields["stamp"].initial = new_stamp(post.pk)
+        if not settings.COMMENTS_HONEYPOT:
+            del self.fields["homepage"]
+
+    def renew_stamp(self) -> None:
+        """Give a re-shown form a fresh stamp, so that sending it again is judged
+        from now (the reader's text stays)."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["stamp"] = new_stamp(self.post.pk)
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError("Write something first.")
+        return body
+
+    def clean_parent(self) -> int | None:
+        parent_id = self.cleaned_data["parent"]
+        if parent_id is None:
+            return None
+        parent = Comment.objects.published().filter(pk=parent_id, post=self.post).first()
+        if parent is None:
+            raise forms.ValidationError(
+                "The comment you are replying to is no longer there; your reply can go to the post."
+            )
+        self.parent_comment = parent
+        return parent_id
+
+    def clean_homepage(self) -> str:
+        if self.cleaned_data["homepage"]:
+            raise forms.ValidationError("This field must be left empty.")
+        return ""
+
+    def clean_stamp(self) -> str:
+        stamp = self.cleaned_data["stamp"]
+        try:
+            issued = signing.loads(stamp, salt=_STAMP_SALT)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "This form could not be checked. Please send it again."
+            ) from None
+        if issued.get("post") != self.post.pk:
+            raise forms.ValidationError("This form belongs to another post.")
+        age = time.time() - issued["at"]
+        if age < settings.COMMENTS_MIN_SECONDS:
+            raise forms.ValidationError(
+                "That was faster than anyone types. Please check your comment and send it again."
+            )
+        if age > settings.COMMENTS_FORM_MAX_AGE:
+            raise forms.ValidationError(
+                "This form has been open for more than a day. Please send it again."
+            )
+        return stamp
+
+    def submission(self) -> str:
+        """What makes the same form sent twice one comment: its stamp (one per
+        showing of the form) with what was written in it."""
+        data = self.cleaned_data
+        text = "\x1f".join(
+            [data["stamp"], data["name"], data["body"], str(data.get("parent") or "")]
+        )
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class EditForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    body = forms.CharField(
+        label="Comment", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError("Write something, or delete the comment instead.")
+        return body

@@ -1,0 +1,132 @@
+"""Writing, replying, editing and deleting comments. Thin: the rules live in
+forms.py, guards.py and services.py."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from comments.forms import CommentForm, EditForm
+from comments.guards import client_address, over_rate_limit
+from comments.models import Comment
+from comments.services import HasReplies, comment_delete, comment_edit, comment_submit
+from posts.models import Post
+
+OWN_KEY = "comments.own"  # {comment id: posted, seconds since 1970} of this browser's comments
+DETAILS_KEY = "comments.details"  # the name, email and website to fill in next time
+OWN_KEPT = 50
+
+
+def comment_form(request, post: Post, *, parent: Comment | None = None) -> CommentForm:
+    """An empty form for `post`, with the reader's remembered details."""
+    initial = dict(request.session.get(DETAILS_KEY, {}))
+    if parent is not None:
+        initial["parent"] = parent.pk
+    return CommentForm(post=post, initial=initial)
+
+
+def own_comment_ids(request) -> set[int]:
+    return {int(pk) for pk in request.session.get(OWN_KEY, {})}
+
+
+@require_POST
+def post_comment(request, post_id: int):
+    post = get_object_or_404(Post, pk=post_id)
+    form = CommentForm(request.POST, post=post)
+    address = client_address(request)
+    if over_rate_limit(address):
+        form.renew_stamp()
+        return compose(request, post, form, status=429, limited=True)
+    if not form.is_valid():
+        form.renew_stamp()
+        return compose(request, post, form)
+    comment, _ = comment_submit(form=form, address=address or None)
+    _remember(request, comment, form.cleaned_data)
+    return HttpResponseRedirect(comment.get_absolute_url())
+
+
+def _remember(request, comment: Comment, data: dict) -> None:
+    own = dict(request.session.get(OWN_KEY, {}))
+    own[str(comment.pk)] = int(comment.posted.timestamp())
+    request.session[OWN_KEY] = dict(list(own.items())[-OWN_KEPT:])
+    request.session[DETAILS_KEY] = {k: data[k] for k in ("name", "email", "website")}
+
+
+def compose(request, post: Post, form: CommentForm, *, status: int = 200, limited=False):
+    """The form on a page of its own: replying without JavaScript, or sent
+    back with what the reader wrote and what needs fixing."""
+    context = {"post": post, "form": form, "parent": form.parent_comment, "limited": limited}
+    if form.is_bound and form.parent_comment is None and form.data.get("parent"):
+        # A rejected reply: show what it answers, if that is still there.
+        parent_id = form.data.get("parent")
+        if str(parent_id).isdigit():
+            context["parent"] = Comment.objects.published().filter(pk=parent_id, post=post).first()
+    return render(request, "comments/compose.html", context, status=status)
+
+
+@require_GET
+def reply(request, comment_id: int):
+    parent = get_object_or_404(Comment.objects.published().select_related("post"), pk=comment_id)
+    form = comment_form(request, parent.post, parent=parent)
+    form.parent_comment = parent
+    return compose(request, parent.post, form)
+
+
+@require_POST
+def forget_details(request):
+    """Forget the remembered name, email and website, and go back to the page."""
+    request.session.pop(DETAILS_KEY, None)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    return HttpResponseRedirect(back)
+
+
+def _own_editable(request, comment_id: int) -> Comment:
+    """The reader's own comment, if still within its edit window; else 404."""
+    comment = get_object_or_404(Comment.objects.select_related("post"), pk=comment_id)
+    posted = request.session.get(OWN_KEY, {}).get(str(comment.pk))
+    if posted is None or time.time() - posted > settings.COMMENTS_EDIT_SECONDS:
+        raise Http404("Only its author can change a comment, and only for a while.")
+    return comment
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, comment_id: int):
+    comment = _own_editable(request, comment_id)
+    form = EditForm(request.POST or None, initial={"body": comment.body})
+    replied = comment.replies.exists()
+    if request.method == "POST" and not replied and form.is_valid():
+        try:
+            comment_edit(comment, form.cleaned_data["body"])
+        except HasReplies:
+            replied = True
+        else:
+            return HttpResponseRedirect(comment.get_absolute_url())
+    return render(
+        request, "comments/edit.html", {"comment": comment, "form": form, "replied": replied}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request, comment_id: int):
+    comment = _own_editable(request, comment_id)
+    replied = comment.replies.exists()
+    if request.method == "POST" and not replied:
+        try:
+            comment_delete(comment)
+        except HasReplies:
+            replied = True
+        else:
+            own = dict(request.session.get(OWN_KEY, {}))
+            own.pop(str(comment_id), None)
+            request.session[OWN_KEY] = own
+            return HttpResponseRedirect(comment.post.get_absolute_url() + "#comments")
+    return render(request, "comments/delete.html", {"comment": comment, "replied": replied})
