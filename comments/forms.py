@@ -18,11 +18,13 @@ BODY_MAX = 10_000
 _STAMP_SALT = "comments.form"
 
 
-def new_stamp(post_id: int) -> str:
-    """A signed note of which post's form this is, when it was shown, and a
-    nonce that tells one showing of the form from another."""
+def new_stamp(post_id: int, *, at: float | None = None) -> str:
+    """A signed note of which post's form this is, when it was shown (`at`,
+    seconds since 1970: now by default), and a nonce that tells one showing of
+    the form from another."""
+    issued = int(time.time() if at is None else at)
     return signing.dumps(
-        {"post": post_id, "at": int(time.time()), "nonce": secrets.token_hex(8)}, salt=_STAMP_SALT
+        {"post": post_id, "at": issued, "nonce": secrets.token_hex(8)}, salt=_STAMP_SALT
     )
 
 

@@ -1,0 +1,450 @@
+"""Readers writing comments: the form, its guards, moderation and editing."""
+
+import re
+import time
+from html import unescape
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from comments.forms import new_stamp
+from comments.models import BlockedTerm, Comment, Status
+from tests.factories import PostFactory, reply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()  # the rate limit's counts
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def post():
+    return PostFactory()
+
+
+@pytest.fixture
+def publish_at_once(settings):
+    settings.COMMENTS_MODERATION = "publish"
+
+
+def form_data(post, **fields):
+    """What a reader who took a minute over it sends."""
+    data = {
+        "name": "Dana Whitcomb",
+        "email": "dana@example.org",
+        "website": "",
+        "body": "Well said.\n\nAnd a second paragraph.",
+        "stamp": new_stamp(post.pk, at=time.time() - 60),
+        "homepage": "",
+        "parent": "",
+    }
+    data.update(fields)
+    return data
+
+
+def send(client, post, *, meta=None, **fields):
+    """POST the form; `meta` sets request headers and REMOTE_ADDR."""
+    return client.post(f"/comments/post/{post.pk}/", form_data(post, **fields), **(meta or {}))
+
+
+def field_error(html: str, field: str) -> str:
+    """The error text Django renders beside a field (its errorlist)."""
+    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
+    return unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
+
+
+# --- Posting --------------------------------------------------------------------------
+
+
+def test_post_page_has_the_form_and_every_comment_a_reply_link(client, post):
+    comment = reply(post=post, author_name="Kafir")
+    html = client.get(post.get_absolute_url()).text
+    assert f'action="/comments/post/{post.pk}/"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'name="stamp"' in html and 'name="homepage"' in html
+    assert f'href="/comments/{comment.pk}/reply/"' in html
+
+
+def test_a_comment_is_posted_and_the_reader_lands_on_it(client, post, publish_at_once):
+    response = send(client, post)
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comment-{comment.pk}"
+    assert (comment.author_name, comment.status, comment.is_imported) == (
+        "Dana Whitcomb", Status.PUBLISHED, False,
+    )  # fmt: skip
+    assert comment.body == "Well said.\n\nAnd a second paragraph."
+    assert comment.ip_address == "127.0.0.1"
+    html = client.get(post.get_absolute_url()).text
+    assert f'id="comment-{comment.pk}"' in html
+    assert "<p>Well said.</p><p>And a second paragraph.</p>" in html
+    assert "dana@example.org" not in Client().get(post.get_absolute_url()).text  # never shown
+
+
+def test_reply_page_without_javascript_and_the_reply_nests_under_its_parent(
+    client, post, publish_at_once
+):
+    parent = reply(post=post, author_name="Kafir", body="Top-level thought.")
+    later = reply(post=post, author_name="Zorro", body="Another top-level one.")
+    page = client.get(f"/comments/{parent.pk}/reply/")
+    assert page.status_code == 200
+    assert "Reply to Kafir" in page.text and "Top-level thought." in page.text
+    assert f'name="parent" value="{parent.pk}"' in page.text
+
+    response = send(client, post, parent=str(parent.pk), body="Answering Kafir.")
+    child = Comment.objects.get(body="Answering Kafir.")
+    assert child.parent == parent
+    assert response["Location"].endswith(f"#comment-{child.pk}")
+    html = client.get(post.get_absolute_url()).text
+    order = [int(pk) for pk in re.findall(r'<li id="comment-(\d+)"', html)]
+    assert order == [parent.pk, child.pk, later.pk]
+    assert f'<li id="comment-{child.pk}" class="comment d1">' in html
+
+
+def test_a_reply_to_a_comment_of_another_post_is_refused(client, post, publish_at_once):
+    elsewhere = reply(post=PostFactory(), author_name="Kafir")
+    response = send(client, post, parent=str(elsewhere.pk), body="Misplaced.")
+    assert response.status_code == 200
+    assert "no longer there" in response.text
+    assert not Comment.objects.filter(body="Misplaced.").exists()
+
+
+def test_the_same_form_sent_twice_makes_one_comment(client, post, publish_at_once):
+    data = form_data(post)
+    first = client.post(f"/comments/post/{post.pk}/", data)
+    second = client.post(f"/comments/post/{post.pk}/", data)  # double click, reload
+    assert Comment.objects.count() == 1
+    assert first["Location"] == second["Location"]
+    # The same words in a new showing of the form are a new comment.
+    send(client, post)
+    assert Comment.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"name": "  "}, "name", "This field is required."),
+        ({"body": " \n "}, "body", "This field is required."),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        ({"website": "javascript:alert(1)"}, "website", "Enter a valid URL."),
+        ({"name": "x" * 101}, "name", "Ensure this value has at most 100 characters"),
+        ({"body": "x" * 10_001}, "body", "Ensure this value has at most 10000 characters"),
+    ],
+)
+def test_a_rejected_comment_is_shown_again_with_its_text_and_the_error_beside_the_field(
+    client, post, fields, field, message
+):
+    data = {"body": "My carefully <b>typed</b> words & more", **fields}
+    response = send(client, post, **data)
+    assert response.status_code == 200
+    assert Comment.objects.count() == 0
+    html = response.text
+    assert message in field_error(html, field)
+    assert f'aria-invalid="true"' in html and f'id="id_{field}"' in html
+    if field != "body":
+        assert "My carefully &lt;b&gt;typed&lt;/b&gt; words &amp; more" in html
+    assert 'value="Dana Whitcomb"' in html or field == "name"
+
+
+def test_the_website_may_be_given_without_a_scheme(client, post, publish_at_once):
+    send(client, post, website="example.org/me")
+    assert Comment.objects.get().website == "https://example.org/me"
+
+
+def test_the_honeypot_turns_a_robot_away_and_keeps_the_text(client, post):
+    response = send(client, post, homepage="http://spam.example/")
+    assert response.status_code == 200
+    assert Comment.objects.count() == 0
+    assert "This field must be left empty." in response.text
+    assert "Well said." in response.text
+
+
+def test_the_honeypot_can_be_turned_off(client, post, settings, publish_at_once):
+    settings.COMMENTS_HONEYPOT = False
+    assert 'name="homepage"' not in client.get(post.get_absolute_url()).text
+    send(client, post, homepage="anything")
+    assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("age", "message"),
+    [(0, "faster than anyone types"), (25 * 3600, "more than a day")],
+)
+def test_forms_sent_too_fast_or_too_late_are_refused_and_given_a_fresh_stamp(
+    client, post, age, message
+):
+    response = send(client, post, stamp=new_stamp(post.pk, at=time.time() - age))
+    assert response.status_code == 200
+    assert Comment.objects.count() == 0
+    assert message in response.text
+    assert "Well said." in response.text
+    # The form shown again carries a new stamp: sent again later, it is accepted.
+    stamp = re.search(r'name="stamp" value="([^"]+)"', response.text).group(1)
+    assert stamp != form_data(post)["stamp"]
+
+
+@pytest.mark.parametrize("stamp", ["forged", "x" + new_stamp(1, at=0)])
+def test_a_forged_stamp_is_refused(client, post, stamp):
+    response = send(client, post, stamp=stamp)
+    assert "could not be checked" in response.text
+    assert Comment.objects.count() == 0
+
+
+def test_a_stamp_from_another_posts_form_is_refused(client, post):
+    other = PostFactory()
+    response = send(client, post, stamp=new_stamp(other.pk, at=time.time() - 60))
+    assert "belongs to another post" in response.text
+    assert Comment.objects.count() == 0
+
+
+def test_csrf_is_enforced(post):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(f"/comments/post/{post.pk}/", form_data(post))
+    assert response.status_code == 403
+    assert Comment.objects.count() == 0
+
+
+def test_get_is_not_allowed_on_the_posting_url(client, post):
+    assert client.get(f"/comments/post/{post.pk}/").status_code == 405
+
+
+# --- Rate limit -----------------------------------------------------------------------
+
+
+def test_over_the_rate_limit_a_friendly_429_keeps_the_text(client, post, publish_at_once):
+    for n in range(5):
+        assert send(client, post, body=f"Comment {n}").status_code == 302
+    response = send(client, post, body="The sixth, too soon.")
+    assert response.status_code == 429
+    assert "Please wait a minute" in response.text
+    assert "The sixth, too soon." in response.text
+    assert Comment.objects.count() == 5
+    # Another address is not affected.
+    other = send(client, post, body="From elsewhere.", meta={"REMOTE_ADDR": "198.51.100.7"})
+    assert other.status_code == 302
+
+
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(client, post, publish_at_once):
+    for n in range(6):
+        response = client.post(
+            f"/comments/post/{post.pk}/",
+            form_data(post, body=f"Comment {n}"),
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",  # a client making up addresses
+        )
+    assert response.status_code == 429
+    assert set(Comment.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(
+    client, post, settings, publish_at_once
+):
+    settings.TRUSTED_PROXIES = 1
+    headers = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 203.0.113.5"}  # forged, then the real one
+    send(client, post, meta=headers)
+    assert Comment.objects.get().ip_address == "203.0.113.5"
+
+
+def test_the_rate_limit_can_be_turned_off(client, post, settings, publish_at_once):
+    settings.COMMENTS_RATE_LIMIT = 0
+    for n in range(7):
+        assert send(client, post, body=f"Comment {n}").status_code == 302
+
+
+# --- Moderation policy ----------------------------------------------------------------
+
+
+def test_by_default_a_new_commenter_is_held_and_only_they_see_it_awaiting(client, post):
+    send(client, post)
+    comment = Comment.objects.get()
+    assert comment.status == Status.PENDING
+    own = client.get(post.get_absolute_url()).text
+    assert "Your comment is awaiting moderation." in own and "Well said." in own
+    stranger = Client().get(post.get_absolute_url()).text
+    assert "Well said." not in stranger and "awaiting moderation" not in stranger
+
+
+def test_once_approved_the_same_name_and_email_publish_at_once(client, post):
+    send(client, post)
+    Comment.objects.update(status=Status.PUBLISHED)
+    send(client, post, body="Back again.", email="DANA@example.org")
+    assert Comment.objects.get(body="Back again.").status == Status.PUBLISHED
+    send(client, post, body="Someone else.", email="other@example.org")
+    assert Comment.objects.get(body="Someone else.").status == Status.PENDING
+
+
+def test_a_name_from_the_archive_is_not_a_known_commenter(client, post):
+    Comment.objects.create(
+        post=post, number=99, path=b"\x00" * 9, author_name="Dana Whitcomb", email="",
+        body="Archived.", posted=post.published, posted_text="then",
+        fingerprint="f" * 32, source_file="a.txt", source_line=1,
+    )  # fmt: skip
+    send(client, post, email="")
+    assert Comment.objects.get(body__startswith="Well said").status == Status.PENDING
+
+
+def test_hold_everything_policy(client, post, settings):
+    settings.COMMENTS_MODERATION = "hold"
+    reply(post=post, author_name="Dana Whitcomb", email="dana@example.org")
+    send(client, post)
+    assert Comment.objects.get(body__startswith="Well said").status == Status.PENDING
+
+
+def test_too_many_links_are_held(client, post, publish_at_once):
+    links = "See https://a.example and www.b.example and http://c.example/x."
+    send(client, post, body=links)
+    assert Comment.objects.get().status == Status.PENDING
+    send(client, post, body="Just https://a.example and www.b.example.")
+    assert Comment.objects.get(body__startswith="Just").status == Status.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    ("term", "fields"),
+    [
+        ("cheap pills", {"body": "Buy CHEAP   pills".replace("   ", " ")}),
+        ("spammer@example.com", {"email": "spammer@example.com"}),
+        ("127.0.0.1", {}),
+        ("casino.example", {"website": "https://casino.example/win"}),
+    ],
+)
+def test_a_blocklist_hit_is_marked_spam(client, post, publish_at_once, term, fields):
+    BlockedTerm.objects.create(term=term)
+    send(client, post, **fields)
+    comment = Comment.objects.get()
+    assert comment.status == Status.SPAM
+    # Its author is told it awaits moderation, like any held comment.
+    assert "awaiting moderation" in client.get(post.get_absolute_url()).text
+    assert "Well said" not in Client().get(post.get_absolute_url()).text
+
+
+def test_the_blocklist_matches_whole_words_only(client, post, publish_at_once):
+    BlockedTerm.objects.create(term="ass")
+    send(client, post, body="A classic case of bad assumptions.")
+    assert Comment.objects.get().status == Status.PUBLISHED
+
+
+# --- Remembering the reader -----------------------------------------------------------
+
+
+def test_details_are_remembered_and_can_be_forgotten(client, post, publish_at_once):
+    send(client, post, website="https://dana.example/")
+    html = client.get(post.get_absolute_url()).text
+    assert 'value="Dana Whitcomb"' in html
+    assert 'value="dana@example.org"' in html
+    assert 'value="https://dana.example/"' in html
+    assert "Forget my name, email and website" in html
+    forget = client.post("/comments/forget-me/", {"next": post.get_absolute_url()})
+    assert forget["Location"] == post.get_absolute_url()
+    html = client.get(post.get_absolute_url()).text
+    assert 'value="Dana Whitcomb"' not in html
+    assert "Forget my name" not in html
+
+
+def test_forgetting_never_redirects_off_the_site(client):
+    response = client.post("/comments/forget-me/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+# --- Editing and deleting one's own comment -------------------------------------------
+
+
+def test_the_author_edits_their_comment_and_it_is_marked_edited(client, post, publish_at_once):
+    send(client, post)
+    comment = Comment.objects.get()
+    page = client.get(post.get_absolute_url()).text
+    assert f'href="/comments/{comment.pk}/edit/"' in page
+    assert client.get(f"/comments/{comment.pk}/edit/").status_code == 200
+    response = client.post(f"/comments/{comment.pk}/edit/", {"body": "Better said.\r\n"})
+    assert response["Location"].endswith(f"#comment-{comment.pk}")
+    comment.refresh_from_db()
+    assert comment.body == "Better said." and comment.edited_at is not None
+    assert '<span class="edited">(edited)</span>' in client.get(post.get_absolute_url()).text
+
+
+def test_nobody_else_can_edit_or_delete_it(client, post, publish_at_once):
+    send(client, post)
+    comment = Comment.objects.get()
+    other = Client()
+    assert f"/comments/{comment.pk}/edit/" not in other.get(post.get_absolute_url()).text
+    assert other.get(f"/comments/{comment.pk}/edit/").status_code == 404
+    assert other.post(f"/comments/{comment.pk}/edit/", {"body": "Hijacked"}).status_code == 404
+    assert other.post(f"/comments/{comment.pk}/delete/").status_code == 404
+    comment.refresh_from_db()
+    assert comment.body.startswith("Well said.")
+
+
+def test_after_fifteen_minutes_it_can_no_longer_be_changed(client, post, settings, publish_at_once):
+    send(client, post)
+    comment = Comment.objects.get()
+    settings.COMMENTS_EDIT_SECONDS = 0
+    time.sleep(1.1)
+    assert f"/comments/{comment.pk}/edit/" not in client.get(post.get_absolute_url()).text
+    assert client.post(f"/comments/{comment.pk}/edit/", {"body": "Late."}).status_code == 404
+
+
+def test_once_someone_replied_it_can_be_neither_edited_nor_deleted(client, post, publish_at_once):
+    send(client, post)
+    comment = Comment.objects.get()
+    reply(comment, author_name="Kafir", body="I disagree.")
+    assert f"/comments/{comment.pk}/edit/" not in client.get(post.get_absolute_url()).text
+    response = client.post(f"/comments/{comment.pk}/edit/", {"body": "Changed my mind."})
+    assert "can no longer be changed" in response.text
+    response = client.post(f"/comments/{comment.pk}/delete/")
+    assert "can no longer be deleted" in response.text
+    comment.refresh_from_db()
+    assert comment.body.startswith("Well said.")
+
+
+def test_the_author_deletes_their_comment(client, post, publish_at_once):
+    send(client, post)
+    comment = Comment.objects.get()
+    assert "Delete your comment?" in client.get(f"/comments/{comment.pk}/delete/").text
+    response = client.post(f"/comments/{comment.pk}/delete/")
+    assert response["Location"] == f"{post.get_absolute_url()}#comments"
+    assert not Comment.objects.exists()
+
+
+# --- What reaches the page ------------------------------------------------------------
+
+
+def test_hostile_text_is_escaped_and_only_http_links_are_made(client, post, publish_at_once):
+    body = (
+        "<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+        "javascript:alert(1) and https://example.org/a?b=1&c=\"2\" too"
+    )
+    send(client, post, name="<b>Bold</b> Name", body=body)
+    html = client.get(post.get_absolute_url()).text
+    thread = html[html.index('class="thread"') : html.index('id="respond"')]
+    assert "<script>" not in thread and "<img" not in thread and "<b>" not in thread
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in thread
+    assert "&lt;img src=x onerror=alert(1)&gt;" in thread
+    assert "&lt;b&gt;Bold&lt;/b&gt; Name" in thread
+    assert 'href="javascript' not in thread
+    assert (
+        '<a href="https://example.org/a?b=1&amp;c=" rel="nofollow ugc noopener">'
+        "https://example.org/a?b=1&amp;c=</a>&quot;2&quot; too"
+    ) in thread
+
+
+def test_deep_replies_stop_indenting_and_say_whom_they_answer(client, post):
+    comment = reply(post=post, author_name="Level 0")
+    for depth in range(1, 9):
+        comment = reply(comment, author_name=f"Level {depth}")
+    html = client.get(post.get_absolute_url()).text
+    assert html.count('class="comment d6"') == 3  # depths 6, 7 and 8
+    assert "in reply to Level 6" in html and "in reply to Level 7" in html
+    assert "in reply to Level 5" not in html  # depth 6 is still indented under its parent
+
+
+def test_post_page_queries_stay_bounded_for_a_returning_commenter(
+    client, post, publish_at_once, django_assert_max_num_queries
+):
+    send(client, post)
+    for n in range(30):
+        reply(post=post, author_name=f"Reader {n}")
+    with django_assert_max_num_queries(4):  # session, post, thread (+ savepoint-free)
+        client.get(post.get_absolute_url())
