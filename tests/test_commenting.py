@@ -145,7 +145,7 @@ def test_a_rejected_comment_is_shown_again_with_its_text_and_the_error_beside_th
     assert Comment.objects.count() == 0
     html = response.text
     assert message in field_error(html, field)
-    assert f'aria-invalid="true"' in html and f'id="id_{field}"' in html
+    assert 'aria-invalid="true"' in html and f'id="id_{field}"' in html
     if field != "body":
         assert "My carefully &lt;b&gt;typed&lt;/b&gt; words &amp; more" in html
     assert 'value="Dana Whitcomb"' in html or field == "name"
@@ -414,7 +414,7 @@ def test_the_author_deletes_their_comment(client, post, publish_at_once):
 def test_hostile_text_is_escaped_and_only_http_links_are_made(client, post, publish_at_once):
     body = (
         "<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
-        "javascript:alert(1) and https://example.org/a?b=1&c=\"2\" too"
+        'javascript:alert(1) and https://example.org/a?b=1&c="2" too'
     )
     send(client, post, name="<b>Bold</b> Name", body=body)
     html = client.get(post.get_absolute_url()).text

@@ -5,11 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 
 from comments.models import Comment
 from importers.running import usable_jobs
@@ -25,6 +26,24 @@ def import_archive(*args) -> str:
     out = io.StringIO()
     call_command("import_archive", *map(str, args), stdout=out, stderr=io.StringIO())
     return out.getvalue()
+
+
+def command_env() -> dict[str, str]:
+    """The environment for manage.py in a process of its own, on the test database."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "test", "ALLOWED_HOSTS": "test"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def import_in_a_process(*args) -> subprocess.CompletedProcess:
+    """The command as an operator runs it: a fresh process, with no test threads
+    around (a threaded process imports in one process only)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "import_archive", "-v", "2", *map(str, args)],
+        cwd=ROOT, env=command_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
 
 
 def snapshot() -> tuple[list, list]:
@@ -57,33 +76,42 @@ def folder(tmp_path):
 
 
 def test_several_processes_import_exactly_what_one_does(folder):
-    files = len(list(folder.glob("*.txt")))
-    assert usable_jobs(2, files, 1) == 2  # the run below really uses two processes
-
-    one = import_archive(folder, "--jobs", "1", "--batch-size", "1")
+    one = import_in_a_process(folder, "--jobs", "1", "--batch-size", "1")
+    assert "Writing 10 files with 1 process." in one.stdout
     expected = snapshot()
     forget_everything()
-    two = import_archive(folder, "--jobs", "2", "--batch-size", "1")
+    two = import_in_a_process(folder, "--jobs", "2", "--batch-size", "1")
+    assert "Writing 10 files with 2 processes." in two.stdout
 
     assert snapshot() == expected
-    assert two == one
-    assert "Files: 10 imported, 0 unchanged, 0 failed. Posts: 7 created, 3 updated." in two
+    assert two.stdout.splitlines()[-1] == one.stdout.splitlines()[-1]
+    summary = "Files: 10 imported, 0 unchanged, 0 failed. Posts: 7 created, 3 updated."
+    assert summary in two.stdout
     assert Post.objects.get(title__contains="Mahdi").source_name == str(folder / "z-latest.txt")
     # And a second parallel run finds everything already there.
-    again = import_archive(folder, "--jobs", "2", "--batch-size", "1")
-    assert "Files: 0 imported, 10 unchanged, 0 failed." in again
+    again = import_in_a_process(folder, "--jobs", "2", "--batch-size", "1")
+    assert "Files: 0 imported, 10 unchanged, 0 failed." in again.stdout
     assert snapshot() == expected
+
+
+def test_how_many_processes_an_import_uses(monkeypatch):
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert usable_jobs(4, 1000, 200) == 4
+    assert usable_jobs(4, 300, 200) == 2  # at most one per batch
+    assert usable_jobs(4, 10, 200) == 1
+    with transaction.atomic():  # other connections would not see this transaction
+        assert usable_jobs(4, 1000, 200) == 1
+    monkeypatch.setattr(threading, "active_count", lambda: 3)  # forking may deadlock
+    assert usable_jobs(4, 1000, 200) == 1
 
 
 def test_a_bad_file_in_a_parallel_import_is_reported_and_the_rest_written(folder):
     (folder / "broken.txt").write_text("A title\n\nno byline here\n")
-    err = io.StringIO()
-    with pytest.raises(CommandError, match="1 of 11 files failed"):
-        call_command(
-            "import_archive", str(folder), "--jobs", "2", "--batch-size", "1",
-            stdout=io.StringIO(), stderr=err,
-        )  # fmt: skip
-    assert f"{folder / 'broken.txt'}:3: missing byline" in err.getvalue()
+    run = import_in_a_process(folder, "--jobs", "2", "--batch-size", "1")
+    assert run.returncode == 1
+    assert "with 2 processes" in run.stdout
+    assert f"{folder / 'broken.txt'}:3: missing byline" in run.stderr
+    assert "1 of 11 files failed" in run.stderr
     assert Post.objects.count() == 7
 
 

@@ -72,6 +72,8 @@ class Command(BaseCommand):
             self.dry_run(sources, zone, json=json, quiet=quiet)
         else:
             jobs = usable_jobs(jobs, len(sources), batch_size)
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"Writing {len(sources)} files with {plural(jobs, 'process')}.")
             try:
                 for report in run_import(sources, zone=zone, batch_size=batch_size, jobs=jobs):
                     self.absorb(report)
@@ -168,4 +170,6 @@ class Tally:
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word}es" if word.endswith("s") else f"{n} {word}s"

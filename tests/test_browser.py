@@ -1,0 +1,123 @@
+"""A reader in a real browser (Debian's Chromium, driven by Playwright) replies
+to a comment, with JavaScript and without it.
+
+bin/test leaves these out, and says so, where /usr/bin/chromium is missing;
+CI installs it and always runs them.
+"""
+
+import io
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+from comments.models import Comment
+from posts.models import Post
+from tests.conftest import MAHDI
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (bin/test says so too).")
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database calls are ordinary synchronous ones all the same.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def post(live_server, settings):
+    settings.COMMENTS_MODERATION = "publish"
+    settings.COMMENTS_MIN_SECONDS = 0  # a script types faster than any reader
+    call_command("import_archive", str(MAHDI), stdout=io.StringIO())
+    return Post.objects.get()
+
+
+def thread_ids(page) -> list[str]:
+    return page.locator("ol.thread > li").evaluate_all("items => items.map(item => item.id)")
+
+
+def assert_nested_under(page, child: Comment, parent: Comment) -> None:
+    ids = thread_ids(page)
+    assert ids[ids.index(f"comment-{parent.pk}") + 1] == f"comment-{child.pk}"
+    expect(page.locator(f"#comment-{child.pk}")).to_have_class(re.compile(r"\bd1\b"))
+    expect(page.locator(f"#comment-{child.pk} .signature")).to_contain_text("Browser Reader on ")
+
+
+def test_reply_in_place_with_javascript(browser, live_server, post):
+    parent = Comment.objects.order_by("path")[3]
+    page = browser.new_page()
+    page.goto(live_server.url + post.get_absolute_url())
+
+    page.locator(f"#comment-{parent.pk} a.reply").click()
+    form = page.locator(f"#comment-{parent.pk} #comment-form")
+    expect(form).to_be_visible()  # moved under the comment, no page load
+    expect(form.locator("[data-replying]")).to_contain_text(f"Replying to {parent.author_name}")
+    expect(page.locator("#id_body")).to_be_focused()
+    page.fill("#id_body", "Answering in place.\n\nWith a second paragraph.")
+    page.fill("#id_name", "Browser Reader")
+    page.get_by_role("button", name="Post comment").click()
+
+    page.wait_for_url(re.compile(r"#comment-\d+$"))
+    child = Comment.objects.get(body="Answering in place.\n\nWith a second paragraph.")
+    assert child.parent_id == parent.pk
+    assert page.url.endswith(f"{post.get_absolute_url()}#comment-{child.pk}")
+    assert_nested_under(page, child, parent)
+    # The form remembers the reader for next time.
+    expect(page.locator("#id_name")).to_have_value("Browser Reader")
+    page.close()
+
+
+def test_reply_without_javascript(browser, live_server, post):
+    parent = Comment.objects.order_by("path")[5]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + post.get_absolute_url())
+
+    page.locator(f"#comment-{parent.pk} a.reply").click()
+    page.wait_for_url(f"**/comments/{parent.pk}/reply/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Reply to {parent.author_name}")
+    page.get_by_label("Comment").fill("Answering from the reply page.")
+    page.get_by_label("Name").fill("Browser Reader")
+    page.get_by_role("button", name="Post comment").click()
+
+    page.wait_for_url(re.compile(r"#comment-\d+$"))
+    child = Comment.objects.get(body="Answering from the reply page.")
+    assert child.parent_id == parent.pk
+    assert_nested_under(page, child, parent)
+    context.close()
+
+
+def test_a_rejected_reply_comes_back_with_the_text_and_the_error(browser, live_server, post):
+    """Without JavaScript, so that the server's check is the one that speaks."""
+    parent = Comment.objects.order_by("path")[1]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/comments/{parent.pk}/reply/")
+    page.get_by_label("Comment").fill("Worth keeping, every word.")
+    page.get_by_label("Name").fill("Browser Reader")
+    page.get_by_label("Email").fill("not an address")
+    # The browser's own check would stop it first; a reader's old browser may not.
+    page.locator("#comment-form").evaluate("form => form.noValidate = true")
+    page.get_by_role("button", name="Post comment").click()
+
+    expect(page.locator("#id_email_error")).to_contain_text("Enter a valid email address.")
+    expect(page.get_by_label("Comment")).to_have_value("Worth keeping, every word.")
+    expect(page.locator("blockquote.replying-to")).to_contain_text(parent.author_name)
+    assert not Comment.objects.filter(body="Worth keeping, every word.").exists()
+    context.close()
