@@ -64,6 +64,12 @@ def test_reply_in_place_with_javascript(browser, live_server, post):
     page = browser.new_page()
     page.goto(live_server.url + post.get_absolute_url())
 
+    # Changing one's mind: the form goes back to its place under the thread.
+    page.locator("ol.thread a.reply").first.click()
+    page.get_by_role("button", name="Cancel reply").click()
+    expect(page.locator("#respond #comment-form")).to_be_visible()
+    expect(page.get_by_role("heading", name="Leave a comment")).to_be_visible()
+
     page.locator(f"#comment-{parent.pk} a.reply").click()
     form = page.locator(f"#comment-{parent.pk} #comment-form")
     expect(form).to_be_visible()  # moved under the comment, no page load

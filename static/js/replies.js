@@ -9,6 +9,7 @@
   var parent = form.querySelector("input[name=parent]");
   var note = form.querySelector("[data-replying]");
   var noteName = form.querySelector("[data-replying-name]");
+  var section = form.closest("section");  // "Leave a comment", empty while the form is away
 
   function replyTo(link) {
     var comment = link.closest("li.comment");
@@ -16,6 +17,7 @@
     parent.value = link.dataset.replyTo;
     noteName.textContent = link.dataset.name;
     note.hidden = false;
+    if (section) section.hidden = true;
     form.querySelector("textarea").focus();
   }
 
@@ -23,6 +25,7 @@
     home.parentNode.insertBefore(form, home.nextSibling);
     parent.value = "";
     note.hidden = true;
+    if (section) section.hidden = false;
     form.querySelector("textarea").focus();
   }
 
