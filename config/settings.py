@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,8 +46,16 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'afterword.sqlite3'}"
     ),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica; see config/routers.py for which reads it serves.
+READ_REPLICA = None  # the DATABASES alias reads go to, when there is one
+if "DATABASE_REPLICA_URL" in env.ENVIRON:
+    READ_REPLICA = "replica"
+    DATABASES[READ_REPLICA] = env.db("DATABASE_REPLICA_URL")
+    DATABASES[READ_REPLICA]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -62,7 +71,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.HealthCheckMiddleware",  # first: no host check, redirect or session
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.routers.PrimaryPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,7 +124,17 @@ except (ZoneInfoNotFoundError, ValueError):
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# WhiteNoise serves them from the web process: hashed names cached for a year,
+# compressed copies made at collectstatic time. (With DEBUG, runserver serves
+# them from static/ as they are edited.)
+if not DEBUG:
+    MIDDLEWARE.insert(MIDDLEWARE.index("config.routers.PrimaryPinMiddleware"),
+                      "whitenoise.middleware.WhiteNoiseMiddleware")  # fmt: skip
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=20)
 
@@ -138,3 +161,61 @@ COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=24 * 3600)
 COMMENTS_RATE_LIMIT = env.int("COMMENTS_RATE_LIMIT", default=5)  # per address…
 COMMENTS_RATE_PERIOD = env.int("COMMENTS_RATE_PERIOD", default=60)  # …per this many seconds
 COMMENTS_EDIT_SECONDS = env.int("COMMENTS_EDIT_SECONDS", default=15 * 60)
+
+# Sessions in the database: any web process on any machine serves any reader.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Production security (python manage.py check --deploy reports nothing) ---
+# Behind a proxy that terminates TLS, say which header tells it:
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+if proxy_ssl_header := env.tuple("SECURE_PROXY_SSL_HEADER", default=()):
+    SECURE_PROXY_SSL_HEADER = proxy_ssl_header
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Content-Security-Policy: everything from this site only, and no inline script.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# --- Logging: one line per event on stdout, each with its request's id ---
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.middleware.RequestIdFilter"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "line",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own request errors go to the root handler, traceback included.
+        "django": {"level": LOG_LEVEL, "propagate": True},
+    },
+}

@@ -15,3 +15,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("The test suite runs on PostgreSQL: point DATABASE_URL at one.")
+
+# The test client speaks plain HTTP, and no collectstatic has run: production's
+# redirect and hashed static names are exercised by tests/test_production.py.
+SECURE_SSL_REDIRECT = False
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
