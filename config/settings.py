@@ -137,6 +137,8 @@ STORAGES = {
 }
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=20)
+# Seconds the home page's lists are served from the cache (0: never cached).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 
 # Local memory by default (one process); CACHE_URL=redis://… shares it between
 # processes, which the comment rate limit needs when there are several.

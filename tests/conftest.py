@@ -2,6 +2,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARCHIVES = FIXTURES / "archives"
@@ -20,3 +21,11 @@ def capture_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached pages and no rate-limit counts."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -5,7 +5,6 @@ import time
 from html import unescape
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from comments.forms import new_stamp
@@ -13,13 +12,6 @@ from comments.models import BlockedTerm, Comment, Status
 from tests.factories import PostFactory, reply
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()  # the rate limit's counts
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -160,6 +160,15 @@ def test_home_lists_newest_first_with_counts_and_excerpts(client, django_assert_
     assert "The House passed the stimulus bill tonight, 244-188." in html
 
 
+def test_home_is_served_from_the_cache_for_a_minute(client, django_assert_num_queries):
+    import_(MAHDI)
+    first = client.get("/")
+    with django_assert_num_queries(0):
+        again = client.get("/")
+    assert again.content == first.content
+    assert "max-age=60" in again["Cache-Control"]
+
+
 def test_home_counts_only_published_comments(client):
     import_(ARCHIVES / "2009-01-28-stimulus-house-vote.txt")
     Comment.objects.filter(author_name="Kafir").update(status=Status.SPAM)
