@@ -2,7 +2,10 @@
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -204,6 +207,19 @@ def test_dry_run_json_prints_the_contract_and_touches_no_database(django_assert_
         expected = json.loads((ARCHIVES / "expected" / f"{stem}.jsonl").read_text())
         assert record == expected
     assert Post.objects.count() == 0
+
+
+def test_dry_run_json_stdout_is_only_json_lines_in_a_real_process():
+    """As an archivist's script reads it: logging must not reach stdout."""
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "manage.py", "import_archive", "--dry-run", "--json", str(ARCHIVES)],
+        cwd=root, capture_output=True, text=True, env={**os.environ, "DEBUG": "true"},
+    )  # fmt: skip
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0, run.stderr
+    assert len(lines) == 7
+    assert all(isinstance(json.loads(line), dict) for line in lines)
 
 
 def test_dry_run_json_prints_nothing_for_a_bad_file(capture_file):

@@ -82,7 +82,8 @@ class Command(BaseCommand):
         self.progress.done()
 
         summary = self.tally.summary(dry_run=dry_run)
-        logger.info(summary)
+        if not dry_run:  # a dry run's stdout is its report (JSON Lines with --json)
+            logger.info(summary)
         if not (quiet or json):
             self.stdout.write(summary)
         if self.tally.failed:
