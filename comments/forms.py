@@ -29,6 +29,7 @@ def new_stamp(post_id: int, *, at: float | None = None) -> str:
 
 
 class CommentForm(forms.Form):
+    KEPT = ("name", "email", "website", "body", "parent")  # what a reader wrote or chose
     name = forms.CharField(
         max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from comments.guards import initial_status
 from comments.models import Comment, Status
 from comments.paths import child_path
 from posts.models import Post
@@ -65,8 +66,6 @@ def comment_submit(*, form, address: str | None) -> tuple[Comment, bool]:
     """Create the comment a valid CommentForm describes, with the status the
     moderation rules give it. Returns (comment, created): the same form sent
     twice (a double click, a reload) returns the comment the first one made."""
-    from comments.guards import initial_status
-
     data = form.cleaned_data
     submission = form.submission()
     earlier = Comment.objects.filter(submission=submission).first()

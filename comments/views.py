@@ -40,8 +40,11 @@ def post_comment(request, post_id: int):
     form = CommentForm(request.POST, post=post)
     address = client_address(request)
     if over_rate_limit(address):
-        form.renew_stamp()
-        return compose(request, post, form, status=429, limited=True)
+        # Not judged at all: shown again as written, with a fresh stamp.
+        kept = {name: request.POST.get(name, "") for name in CommentForm.KEPT}
+        return compose(
+            request, post, CommentForm(post=post, initial=kept), status=429, limited=True
+        )
     if not form.is_valid():
         form.renew_stamp()
         return compose(request, post, form)
@@ -61,11 +64,10 @@ def compose(request, post: Post, form: CommentForm, *, status: int = 200, limite
     """The form on a page of its own: replying without JavaScript, or sent
     back with what the reader wrote and what needs fixing."""
     context = {"post": post, "form": form, "parent": form.parent_comment, "limited": limited}
-    if form.is_bound and form.parent_comment is None and form.data.get("parent"):
-        # A rejected reply: show what it answers, if that is still there.
-        parent_id = form.data.get("parent")
-        if str(parent_id).isdigit():
-            context["parent"] = Comment.objects.published().filter(pk=parent_id, post=post).first()
+    parent_id = str((form.data if form.is_bound else form.initial).get("parent") or "")
+    if form.parent_comment is None and parent_id.isdigit():
+        # A reply sent back: show what it answers, if that is still there.
+        context["parent"] = Comment.objects.published().filter(pk=parent_id, post=post).first()
     return render(request, "comments/compose.html", context, status=status)
 
 

@@ -215,6 +215,8 @@ def test_over_the_rate_limit_a_friendly_429_keeps_the_text(client, post, publish
     assert response.status_code == 429
     assert "Please wait a minute" in response.text
     assert "The sixth, too soon." in response.text
+    assert 'value="Dana Whitcomb"' in response.text
+    assert "errorlist" not in response.text and "faster than anyone" not in response.text
     assert Comment.objects.count() == 5
     # Another address is not affected.
     other = send(client, post, body="From elsewhere.", meta={"REMOTE_ADDR": "198.51.100.7"})
