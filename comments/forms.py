@@ -90,13 +90,17 @@ class CommentForm(forms.Form):
         parent_id = self.cleaned_data["parent"]
         if parent_id is None:
             return None
-        parent = Comment.objects.published().filter(pk=parent_id, post=self.post).first()
+        parent = self.reply_target(parent_id)
         if parent is None:
             raise forms.ValidationError(
                 "The comment you are replying to is no longer there; your reply can go to the post."
             )
         self.parent_comment = parent
         return parent_id
+
+    def reply_target(self, parent_id) -> Comment | None:
+        """The published comment of this form's post with that id, if any."""
+        return Comment.objects.published().filter(pk=parent_id, post=self.post).first()
 
     def clean_homepage(self) -> str:
         if self.cleaned_data["homepage"]:

@@ -25,8 +25,16 @@ URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\")]}"
 
 
+def _urls(text: str):
+    """(start, url) of each linkable URL in text."""
+    for match in URL_RE.finditer(text):
+        url = _trim(match.group())
+        if url and url.lower() not in {"www.", "http://", "https://"}:
+            yield match.start(), url
+
+
 def find_urls(text: str) -> list[str]:
-    return [_trim(match.group()) for match in URL_RE.finditer(text)]
+    return [url for _, url in _urls(text)]
 
 
 def _trim(url: str) -> str:
@@ -44,15 +52,11 @@ def linked_html(text: str) -> str:
     if "://" not in text and "www." not in text.lower():
         return escape(text)
     parts, start = [], 0
-    for match in URL_RE.finditer(text):
-        url = _trim(match.group())
-        if not url or url.lower() in {"www.", "http://", "https://"}:
-            continue
-        end = match.start() + len(url)
+    for at, url in _urls(text):
         href = url if "://" in url else f"http://{url}"
-        parts.append(escape(text[start : match.start()]))
+        parts.append(escape(text[start:at]))
         parts.append(f'<a href="{escape(href)}" rel="nofollow ugc noopener">{escape(url)}</a>')
-        start = end
+        start = at + len(url)
     parts.append(escape(text[start:]))
     return "".join(parts)
 

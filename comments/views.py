@@ -67,7 +67,7 @@ def compose(request, post: Post, form: CommentForm, *, status: int = 200, limite
     parent_id = str((form.data if form.is_bound else form.initial).get("parent") or "")
     if form.parent_comment is None and parent_id.isdigit():
         # A reply sent back: show what it answers, if that is still there.
-        context["parent"] = Comment.objects.published().filter(pk=parent_id, post=post).first()
+        context["parent"] = form.reply_target(parent_id)
     return render(request, "comments/compose.html", context, status=status)
 
 

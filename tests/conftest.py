@@ -10,6 +10,14 @@ NEW_YORK = ZoneInfo("America/New_York")
 MAHDI = ARCHIVES / "2007-03-21-ap-mahdi-army-fractures.txt"
 
 
+def subprocess_database_url() -> str:
+    """The test database as a DATABASE_URL, for manage.py run in a process of its own."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.fixture
 def capture_file(tmp_path):
     """Write a capture (text or bytes) to a file and return its path."""

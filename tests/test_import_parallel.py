@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 
 from comments.models import Comment
 from importers.running import usable_jobs
 from posts.models import Post
-from tests.conftest import ARCHIVES, MAHDI
+from tests.conftest import ARCHIVES, MAHDI, subprocess_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,9 +30,12 @@ def import_archive(*args) -> str:
 
 def command_env() -> dict[str, str]:
     """The environment for manage.py in a process of its own, on the test database."""
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "test", "ALLOWED_HOSTS": "test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": subprocess_database_url(),
+        "SECRET_KEY": "test",
+        "ALLOWED_HOSTS": "test",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
 
@@ -117,10 +120,7 @@ def test_a_bad_file_in_a_parallel_import_is_reported_and_the_rest_written(folder
 
 def test_two_import_commands_at_once_on_overlapping_folders_duplicate_nothing(folder):
     """Two separate importer processes, as two operators might start them."""
-    settings = connection.settings_dict
-    url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "test", "ALLOWED_HOSTS": "test"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = command_env()
     command = [sys.executable, "manage.py", "import_archive", "--quiet", "--batch-size", "1"]
     runs = [
         subprocess.Popen([*command, str(folder)], cwd=ROOT, env=env, stderr=subprocess.PIPE),

@@ -17,7 +17,7 @@ from unittest import mock
 import pytest
 import yaml
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from config.middleware import RequestIdFilter, RequestIdMiddleware
 from config.routers import PIN_COOKIE, PrimaryPinMiddleware, PrimaryReplicaRouter
 from posts.models import Post
-from tests.conftest import MAHDI
+from tests.conftest import MAHDI, subprocess_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -35,10 +35,9 @@ ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 
 def production_env(**extra) -> dict[str, str]:
     """A production environment (DEBUG unset) on the test database."""
-    db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG", "SECURE_"))}
     env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        DATABASE_URL=subprocess_database_url(),
         SECRET_KEY="a-production-like-secret-key-of-sufficient-length-and-randomness-0123456789",
         ALLOWED_HOSTS="127.0.0.1,afterword.example.org",
         DJANGO_SETTINGS_MODULE="config.settings",
