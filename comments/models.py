@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 
 from comments import paths
+from posts.fulltext import SearchDocument, SearchIndex
 
 # Written out rather than taken from the locale: captures are in English.
 MONTH_NAMES = (
@@ -18,6 +21,20 @@ class CommentQuerySet(models.QuerySet):
     def published(self) -> CommentQuerySet:
         """The one spelling of 'a reader may see this comment'."""
         return self.filter(status=Status.PUBLISHED)
+
+    def by_person(self, name: str) -> CommentQuerySet:
+        """Everything published under a name, newest first (on `comment_person`)."""
+        return (
+            self.published()
+            .filter(author_name=name)
+            .select_related("post")
+            .order_by("-posted", "-pk")
+            .defer("post__body", "post__capture_hashes")
+        )
+
+    def latest(self) -> CommentQuerySet:
+        """The newest published comments on the site (on `comment_recent`)."""
+        return self.published().select_related("post").order_by("-posted", "-pk")
 
     def thread(self, post) -> CommentQuerySet:
         """All of a post's comments in display order: one query on the thread index.
@@ -38,8 +55,16 @@ class CommentQuerySet(models.QuerySet):
                 "posted_text",
                 "status",
                 "edited_at",
+                "number",
+                "source_line",
             )
         )
+
+
+class CommentManager(models.Manager.from_queryset(CommentQuerySet)):
+    def get_queryset(self) -> CommentQuerySet:
+        # The search vector is as large as the text and only search reads it.
+        return super().get_queryset().defer("search_vector")
 
 
 class Status(models.TextChoices):
@@ -108,7 +133,13 @@ class Comment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CommentQuerySet.as_manager()
+    search_vector = models.GeneratedField(
+        expression=SearchDocument("body", weights="B"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = CommentManager()
 
     class Meta:
         constraints = [
@@ -154,6 +185,17 @@ class Comment(models.Model):
                 condition=Q(fingerprint=""),
                 name="comment_site_author",
             ),
+            SearchIndex(fields=["search_vector"], name="comment_search"),
+            # /people/NAME/, newest first.
+            models.Index(
+                fields=["author_name", "-posted"],
+                condition=Q(status="published"),
+                name="comment_person",
+            ),
+            # The site-wide comments feed.
+            models.Index(
+                fields=["-posted"], condition=Q(status="published"), name="comment_recent"
+            ),
         ]
         ordering = ["post", "path"]
 
@@ -161,7 +203,9 @@ class Comment(models.Model):
         return self.signature
 
     def get_absolute_url(self) -> str:
-        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+        # A redirect to the page of the thread the comment is on, which
+        # changes as the thread grows.
+        return reverse("comments:permalink", args=[self.pk])
 
     @property
     def signature(self) -> str:
@@ -178,6 +222,11 @@ class Comment(models.Model):
     @property
     def is_imported(self) -> bool:
         return self.source_line is not None
+
+    @property
+    def zone_name(self) -> str:
+        """The zone its time is written in: the capture's, or the site's."""
+        return self.post.time_zone if self.is_imported else ""
 
     @property
     def is_visible(self) -> bool:

@@ -70,3 +70,57 @@ def visible_thread(comments: Iterable[Comment], own: Collection[int] = ()) -> li
             )
         )
     return entries
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPages:
+    """A thread cut into pages between top-level comments: a reply is always on
+    its parent's page. A thread of its own larger than a page gets a page of
+    its own rather than being cut."""
+
+    entries: list[ThreadEntry]
+    bounds: list[tuple[int, int]]  # [start, end) in entries, one per page
+
+    @classmethod
+    def split(cls, entries: list[ThreadEntry], per_page: int) -> ThreadPages:
+        bounds: list[tuple[int, int]] = []
+        start = 0
+        for index, entry in enumerate(entries):
+            if entry.depth == 0 and index - start > 0:
+                thread_end = _thread_end(entries, index)
+                if thread_end - start > per_page:
+                    bounds.append((start, index))
+                    start = index
+        if entries:
+            bounds.append((start, len(entries)))
+        return cls(entries, bounds or [(0, 0)])
+
+    @property
+    def count(self) -> int:
+        return len(self.bounds)
+
+    def page(self, number: int) -> list[ThreadEntry]:
+        start, end = self.bounds[number - 1]
+        return self.entries[start:end]
+
+    def page_of(self, comment_id: int) -> int | None:
+        for number, (start, end) in enumerate(self.bounds, start=1):
+            if any(entry.comment.pk == comment_id for entry in self.entries[start:end]):
+                return number
+        return None
+
+    def page_numbers(self) -> dict[int, int]:
+        """{comment id: page number} for every entry."""
+        return {
+            entry.comment.pk: number
+            for number, (start, end) in enumerate(self.bounds, start=1)
+            for entry in self.entries[start:end]
+        }
+
+
+def _thread_end(entries: list[ThreadEntry], start: int) -> int:
+    """The index after the top-level thread that starts at `start`."""
+    end = start + 1
+    while end < len(entries) and entries[end].depth > 0:
+        end += 1
+    return end

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from comments import views
+import posts.names  # noqa: F401  (registers the <name:…> converter)
+from comments import feeds, views
 
 app_name = "comments"
 urlpatterns = [
+    path("comments/<int:comment_id>/", views.permalink, name="permalink"),
     path("comments/post/<int:post_id>/", views.post_comment, name="post"),
     path("comments/<int:comment_id>/reply/", views.reply, name="reply"),
     path("comments/<int:comment_id>/edit/", views.edit, name="edit"),
     path("comments/<int:comment_id>/delete/", views.delete, name="delete"),
     path("comments/forget-me/", views.forget_details, name="forget"),
+    path("people/", views.person, name="people"),
+    path("people/<name:name>/", views.person, name="person"),
+    path("feeds/comments/", feeds.LatestComments(), name="feed"),
+    path("feeds/comments/atom/", feeds.LatestCommentsAtom(), name="feed-atom"),
 ]

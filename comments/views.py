@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +16,7 @@ from comments.forms import CommentForm, EditForm
 from comments.guards import client_address, over_rate_limit
 from comments.models import Comment
 from comments.services import HasReplies, comment_delete, comment_edit, comment_submit
+from comments.threads import ThreadPages, visible_thread
 from posts.models import Post
 
 OWN_KEY = "comments.own"  # {comment id: posted, seconds since 1970} of this browser's comments
@@ -50,7 +52,7 @@ def post_comment(request, post_id: int):
         return compose(request, post, form)
     comment, _ = comment_submit(form=form, address=address or None)
     _remember(request, comment, form.cleaned_data)
-    return HttpResponseRedirect(comment.get_absolute_url())
+    return HttpResponseRedirect(comment_location(request, comment) or post.get_absolute_url())
 
 
 def _remember(request, comment: Comment, data: dict) -> None:
@@ -111,7 +113,8 @@ def edit(request, comment_id: int):
         except HasReplies:
             replied = True
         else:
-            return HttpResponseRedirect(comment.get_absolute_url())
+            location = comment_location(request, comment) or comment.post.get_absolute_url()
+            return HttpResponseRedirect(location)
     return render(
         request, "comments/edit.html", {"comment": comment, "form": form, "replied": replied}
     )
@@ -132,3 +135,36 @@ def delete(request, comment_id: int):
             request.session[OWN_KEY] = own
             return HttpResponseRedirect(comment.post.get_absolute_url() + "#comments")
     return render(request, "comments/delete.html", {"comment": comment, "replied": replied})
+
+
+@require_GET
+def permalink(request, comment_id: int):
+    """Where a comment is now: its thread's page and anchor."""
+    comment = get_object_or_404(Comment.objects.select_related("post").only("post"), pk=comment_id)
+    location = comment_location(request, comment)
+    if location is None:
+        raise Http404("This comment is not shown on the site.")
+    return HttpResponseRedirect(location)
+
+
+def comment_location(request, comment: Comment) -> str | None:
+    """The URL of the thread page that shows `comment` to this reader, with
+    its anchor; None if the comment is not shown to them."""
+    entries = visible_thread(Comment.objects.thread(comment.post), own=own_comment_ids(request))
+    pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
+    page = pages.page_of(comment.pk)
+    if page is None or next(e for e in entries if e.comment.pk == comment.pk).placeholder:
+        return None
+    query = f"?page={page}" if page > 1 else ""
+    return f"{comment.post.get_absolute_url()}{query}#comment-{comment.pk}"
+
+
+@require_GET
+def person(request, name: str | None = None):
+    """Everything published under a name, newest first."""
+    name = name or request.GET.get("name") or ""
+    comments = Comment.objects.by_person(name)
+    page = Paginator(comments, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    if not page.object_list:
+        raise Http404("Nothing is published under that name.")
+    return render(request, "comments/person.html", {"name": name, "page_obj": page})

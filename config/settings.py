@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # full-text search; harmless on the SQLite quick start
+    "django.contrib.sitemaps",
     "posts",
     "comments",
     "importers",
@@ -137,6 +139,12 @@ STORAGES = {
 }
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=20)
+# A post with more comments than this is split into pages, between top-level threads.
+COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=300)
+if COMMENTS_PER_PAGE < 1:
+    raise ImproperlyConfigured("COMMENTS_PER_PAGE must be 1 or more.")
+# Results per page of search, and per page of a person's comments.
+RESULTS_PER_PAGE = env.int("RESULTS_PER_PAGE", default=20)
 # Seconds the home page's lists are served from the cache (0: never cached).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 

@@ -157,6 +157,7 @@ def _new_post(one: Capture, now: datetime) -> Post:
         source_hash=one.digest,
         capture_hashes=[one.digest],
         last_comment_number=len(archive.comments),
+        time_zone=getattr(archive.published.tzinfo, "key", ""),
         created_at=now,
         updated_at=now,
     )
@@ -241,7 +242,8 @@ def _refresh_post(post: Post, one: Capture, now: datetime) -> bool:
 
 _POST_COLUMNS = (
     "id", "title", "slug", "author", "published", "published_text", "body", "source_name",
-    "source_hash", "capture_hashes", "last_comment_number", "created_at", "updated_at",
+    "source_hash", "capture_hashes", "last_comment_number", "time_zone", "created_at",
+    "updated_at",
 )  # fmt: skip
 
 

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
+
+from posts.fulltext import SearchDocument, SearchIndex
+from posts.times import zone_named
 
 SLUG_LENGTH = 80
 
@@ -47,9 +53,38 @@ class PostQuerySet(models.QuerySet):
 
         return self.annotate(**{f"{status}_count": count(status) for status in Status.values})
 
+    def by_author(self, name: str) -> PostQuerySet:
+        """A byline's posts, newest first (on `post_author`)."""
+        return self.with_comment_counts().filter(author=name).order_by("-published", "-pk")
+
+    def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
+        """The posts published just before and just after `post` (on the
+        natural key's index; posts of the same minute go by id)."""
+        fields = ("title", "slug", "published")
+        at = post.published
+        older = (
+            self.filter(Q(published__lt=at) | Q(published=at, pk__lt=post.pk))
+            .order_by("-published", "-pk")
+            .only(*fields)
+            .first()
+        )
+        newer = (
+            self.filter(Q(published__gt=at) | Q(published=at, pk__gt=post.pk))
+            .order_by("published", "pk")
+            .only(*fields)
+            .first()
+        )
+        return older, newer
+
     def for_index(self) -> PostQuerySet:
         """The home page's list: newest first, with comment counts."""
         return self.with_comment_counts().order_by("-published", "-pk")
+
+
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    def get_queryset(self) -> PostQuerySet:
+        # The search vector is as large as the text and only search reads it.
+        return super().get_queryset().defer("search_vector")
 
 
 class Post(models.Model):
@@ -80,16 +115,32 @@ class Post(models.Model):
     # out numbers under the row lock of an UPDATE, so concurrent writers never
     # take the same one (and a unique constraint backs that up).
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The IANA zone the capture's times were read in; empty: the site's TIME_ZONE.",
+    )
+    search_vector = models.GeneratedField(
+        expression=SearchDocument("title", "body", weights="AB"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PostQuerySet.as_manager()
+    objects = PostManager()
 
     class Meta:
         constraints = [
             # A post's identity: the same title published at the same minute.
             # Its index also serves the home page's ORDER BY published DESC.
             models.UniqueConstraint(fields=["published", "title"], name="post_natural_key"),
+        ]
+        indexes = [
+            SearchIndex(fields=["search_vector"], name="post_search"),
+            # /authors/NAME/, newest first.
+            models.Index(fields=["author", "-published"], name="post_author"),
         ]
         ordering = ["-published", "-pk"]
 
@@ -107,6 +158,11 @@ class Post(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone the post's archived times are written in."""
+        return zone_named(self.time_zone)
 
     @property
     def byline(self) -> str:

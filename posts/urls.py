@@ -2,9 +2,15 @@ from django.conf import settings
 from django.urls import path, re_path
 from django.views.decorators.cache import cache_page
 
-from posts import views
+import posts.names  # noqa: F401  (registers the <name:…> converter)
+from comments.feeds import PostComments, PostCommentsAtom
+from posts import feeds, views
 
 app_name = "posts"
+
+# Fixed-width digits: nothing a visitor types can overflow a date.
+YEAR, MONTH, DAY = r"(?P<year>[0-9]{4})", r"(?P<month>[0-9]{2})", r"(?P<day>[0-9]{2})"
+POST = rf"^{YEAR}/{MONTH}/{DAY}/(?P<slug>[-\w]+)/"
 
 urlpatterns = [
     # The same for every reader (no form, no session): cached whole, in the
@@ -14,10 +20,15 @@ urlpatterns = [
         cache_page(settings.PAGE_CACHE_SECONDS)(views.PostListView.as_view()),
         name="index",
     ),
-    # Fixed-width digits: nothing a visitor types can overflow a date.
-    re_path(
-        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<slug>[-\w]+)/$",
-        views.post_detail,
-        name="detail",
-    ),
+    re_path(rf"^{YEAR}/$", views.YearArchive.as_view(), name="year"),
+    re_path(rf"^{YEAR}/{MONTH}/$", views.MonthArchive.as_view(), name="month"),
+    re_path(rf"^{YEAR}/{MONTH}/{DAY}/$", views.DayArchive.as_view(), name="day"),
+    re_path(rf"{POST}$", views.post_detail, name="detail"),
+    re_path(rf"{POST}feed/$", PostComments(), name="comments-feed"),
+    re_path(rf"{POST}feed/atom/$", PostCommentsAtom(), name="comments-feed-atom"),
+    path("authors/", views.author, name="authors"),
+    path("authors/<name:name>/", views.author, name="author"),
+    path("search/", views.search_page, name="search"),
+    path("feeds/posts/", feeds.LatestPosts(), name="feed"),
+    path("feeds/posts/atom/", feeds.LatestPostsAtom(), name="feed-atom"),
 ]

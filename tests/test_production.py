@@ -276,7 +276,7 @@ def test_gunicorn_serves_health_pages_and_hashed_static_files(tmp_path):
             f"{base}{post_url}", **{"X-Forwarded-Proto": "https", "X-Request-ID": "smoke-1"}
         )
         assert status == 200
-        assert "NEMETI IN SYRACUSE on " in body.decode()
+        assert "NEMETI IN SYRACUSE</a> on " in body.decode()
         assert "March 21, 2007 at 7:33 PM</time>" in body.decode()
         csp = headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp

@@ -3,7 +3,7 @@
 import pytest
 
 from comments.models import Status
-from comments.rendering import paragraphs_html, thread_html
+from comments.rendering import ThreadContext, paragraphs_html, thread_html
 from comments.threads import visible_thread
 from tests.factories import PostFactory, reply
 
@@ -22,11 +22,16 @@ def test_paragraphs_and_line_breaks():
     assert paragraphs_html("") == ""
 
 
+def render(post) -> str:
+    entries = visible_thread(post.comments.order_by("path"))
+    return str(thread_html(entries, ThreadContext(post.zone)))
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_site_comment_is_escaped_everywhere(text, client):
     post = PostFactory()
     reply(post=post, author_name=text, body=f"{text}\n\n{text}")
-    html = str(thread_html(visible_thread(post.comments.order_by("path"))))
+    html = render(post)
     assert "<script" not in html and "<img" not in html and '<a href="javascript' not in html
     assert "onmouseover='" not in html
     page = client.get(post.get_absolute_url()).content.decode()
@@ -38,6 +43,6 @@ def test_placeholder_says_nothing_of_the_removed_text():
     hidden = reply(post=post, author_name="Secret name", body="Secret words")
     reply(hidden, author_name="Answer")
     post.comments.filter(pk=hidden.pk).update(status=Status.SPAM)
-    html = str(thread_html(visible_thread(post.comments.order_by("path"))))
+    html = render(post)
     assert "Secret" not in html
     assert "This comment was removed." in html

@@ -1,11 +1,18 @@
 from django import template
+from django.utils.safestring import mark_safe
 
-from comments.rendering import thread_html
+from comments.rendering import paragraphs_html, thread_html
 
 register = template.Library()
 
 
 @register.simple_tag
-def render_thread(entries):
+def render_thread(entries, context):
     """The <li> items of a thread, in order (see comments/rendering.py)."""
-    return thread_html(entries)
+    return thread_html(entries, context)
+
+
+@register.filter
+def paragraphs(text: str):
+    """Text as escaped paragraphs with its links (see comments/rendering.py)."""
+    return mark_safe(paragraphs_html(text))

@@ -12,8 +12,8 @@
   var section = form.closest("section");  // "Leave a comment", empty while the form is away
 
   function replyTo(link) {
-    var comment = link.closest("li.comment");
-    comment.appendChild(form);
+    // Under the comment itself, before its replies.
+    link.closest("article").after(form);
     parent.value = link.dataset.replyTo;
     noteName.textContent = link.dataset.name;
     note.hidden = false;

@@ -1,0 +1,98 @@
+"""RSS and Atom feeds of comments: the whole site's, and one post's."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse, reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from comments.models import Comment
+from comments.rendering import paragraphs_html
+from posts.models import Post
+
+FEED_LENGTH = 50
+
+
+class LatestComments(Feed):
+    title = "Afterword: latest comments"
+    link = reverse_lazy("posts:index")
+    description = "The newest comments, archived and written here, across the site."
+    feed_url = reverse_lazy("comments:feed")
+
+    def items(self):
+        return Comment.objects.latest().defer("post__body", "post__capture_hashes")[:FEED_LENGTH]
+
+    def item_title(self, comment: Comment) -> str:
+        return f"{comment.author_name} on “{comment.post.title}”"
+
+    def item_description(self, comment: Comment) -> str:
+        return paragraphs_html(comment.body)
+
+    def item_link(self, comment: Comment) -> str:
+        return comment.get_absolute_url()
+
+    def item_guid(self, comment: Comment) -> str:
+        return f"comment-{comment.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_author_name(self, comment: Comment) -> str:
+        return comment.author_name
+
+    def item_pubdate(self, comment: Comment):
+        return comment.posted
+
+    def item_updateddate(self, comment: Comment):
+        return comment.edited_at or comment.posted
+
+
+class LatestCommentsAtom(LatestComments):
+    feed_type = Atom1Feed
+    subtitle = LatestComments.description
+    feed_url = reverse_lazy("comments:feed-atom")
+
+
+class PostComments(LatestComments):
+    """One post's comments, newest first."""
+
+    def get_object(self, request, year, month, day, slug):
+        post = get_object_or_404(Post, slug=slug)
+        if post.get_absolute_url() != reverse(
+            "posts:detail", kwargs={"year": year, "month": month, "day": day, "slug": slug}
+        ):
+            raise Http404("No post by that name on that day.")
+        return post
+
+    def title(self, post: Post) -> str:
+        return f"Comments on “{post.title}”"
+
+    def link(self, post: Post) -> str:
+        return post.get_absolute_url()
+
+    def description(self, post: Post) -> str:
+        return f"Comments on “{post.title}”, by {post.author}."
+
+    def feed_url(self, post: Post) -> str:
+        return post.get_absolute_url() + "feed/"
+
+    def items(self, post: Post):
+        return (
+            Comment.objects.published()
+            .filter(post=post)
+            .order_by("-posted", "-number")[:FEED_LENGTH]
+        )
+
+    def item_title(self, comment: Comment) -> str:
+        return f"{comment.author_name} on {comment.posted_text}"
+
+
+class PostCommentsAtom(PostComments):
+    feed_type = Atom1Feed
+
+    def subtitle(self, post: Post) -> str:
+        return self.description(post)
+
+    def feed_url(self, post: Post) -> str:
+        return post.get_absolute_url() + "feed/atom/"

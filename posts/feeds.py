@@ -1,0 +1,43 @@
+"""RSS and Atom feeds of posts, dated as originally published."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from comments.rendering import paragraphs_html
+from posts.models import Post
+
+FEED_LENGTH = 30
+
+
+class LatestPosts(Feed):
+    title = "Afterword: latest posts"
+    link = reverse_lazy("posts:index")
+    description = "The newest posts in the archive."
+    feed_url = reverse_lazy("posts:feed")
+
+    def items(self):
+        return Post.objects.order_by("-published", "-pk")[:FEED_LENGTH]
+
+    def item_title(self, post: Post) -> str:
+        return post.title
+
+    def item_description(self, post: Post) -> str:
+        return paragraphs_html(post.body)
+
+    def item_author_name(self, post: Post) -> str:
+        return post.author
+
+    def item_pubdate(self, post: Post):
+        return post.published
+
+    def item_updateddate(self, post: Post):
+        return post.published
+
+
+class LatestPostsAtom(LatestPosts):
+    feed_type = Atom1Feed
+    subtitle = LatestPosts.description
+    feed_url = reverse_lazy("posts:feed-atom")

@@ -1,0 +1,52 @@
+"""URLs that carry a person's name: /authors/NAME/ and /people/NAME/.
+
+Names are shown exactly as written and may hold anything: spaces, unicode,
+slashes, "?" or "%". A name goes into the path percent-encoded, "/" included,
+so that a browser sees one path segment; the server decodes it before routing
+and the converter takes everything up to the final slash. Only the names "."
+and "..", which browsers would resolve away as path steps, travel in the
+query string instead.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import quote
+
+from django.urls import register_converter, reverse
+
+
+class NameConverter:
+    regex = r"[^\x00]+"  # anything, newlines included; NUL is never a name
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(NameConverter, "name")
+
+_DOT_SEGMENTS = {".", ".."}
+
+
+@cache
+def _base(view: str) -> str:
+    # Reversed once: a thread page links a name per comment.
+    return reverse(view)
+
+
+def _name_url(view: str, name: str) -> str:
+    base = _base(view)
+    if name in _DOT_SEGMENTS:
+        return f"{base}?name={quote(name, safe='')}"
+    return f"{base}{quote(name, safe='')}/"
+
+
+def author_url(name: str) -> str:
+    return _name_url("posts:authors", name)
+
+
+def person_url(name: str) -> str:
+    return _name_url("comments:people", name)
