@@ -18,6 +18,7 @@ from comments.models import Comment
 
 MIN_WORDS = 5
 _QUOTE_MARKS = str.maketrans("", "", "\"'`“”„‟«»‘’‚‛‹›")
+_ENDS = ".!?…"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _LINE_QUOTE = re.compile(r"^\s*>+", re.MULTILINE)  # e-mail style "> quoted"
 
@@ -42,16 +43,35 @@ def _quotable(key: str) -> bool:
 
 def find_quotes(post_body: str, comments: Iterable[Comment]) -> dict[int, dict[int, Source]]:
     """{comment id: {paragraph index: source}} for the comments given, in
-    order of arrival; each quoted passage is credited to where it first appeared."""
-    sources: dict[str, Source] = {}
+    order of arrival; each quoted passage is credited to where it first appeared.
+
+    A quotation is a paragraph that equals a paragraph, a sentence or a run of
+    consecutive sentences of an earlier text.
+    """
+    paragraphs: dict[str, Source] = {}
+    # First sentence -> the first paragraph it opens a run of, and its source.
+    sentences: dict[str, tuple[str, Source]] = {}
 
     def remember(key: str, source: Source) -> None:
-        if not _quotable(key):
-            return
-        sources.setdefault(key, source)
+        paragraphs.setdefault(key, source)
         for sentence in _SENTENCE_END.split(key):
-            if sentence != key and _quotable(sentence):
-                sources.setdefault(sentence, source)
+            sentences.setdefault(sentence, (key, source))
+
+    def source_of(key: str) -> Source | None:
+        if not _quotable(key):
+            return None
+        if key in paragraphs:
+            return paragraphs[key]
+        first = _SENTENCE_END.split(key, maxsplit=1)[0]
+        paragraph, source = sentences.get(first, ("", None))
+        at = paragraph.find(key)
+        if source is None or at < 0:
+            return None
+        # Whole sentences only: the run begins and ends where sentences do.
+        end = at + len(key)
+        starts = at == 0 or (at >= 2 and paragraph[at - 2] in _ENDS and paragraph[at - 1] == " ")
+        ends = end == len(paragraph) or (paragraph[end] == " " and key[-1] in _ENDS)
+        return source if starts and ends else None
 
     for paragraph in post_body.split("\n\n"):
         remember(normal(paragraph), POST)
@@ -61,7 +81,7 @@ def find_quotes(post_body: str, comments: Iterable[Comment]) -> dict[int, dict[i
         own = Source(comment.pk, comment.author_name)
         for index, paragraph in enumerate(comment.body.split("\n\n")):
             key = normal(paragraph)
-            source = sources.get(key)
+            source = source_of(key)
             if source is not None and source.name != comment.author_name:
                 quoted[index] = source
             else:

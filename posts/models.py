@@ -160,6 +160,11 @@ class Post(models.Model):
         )
 
     @property
+    def capture_name(self) -> str:
+        """The capture file's name, without the folders it was imported from."""
+        return self.source_name.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
     def zone(self) -> ZoneInfo:
         """The zone the post's archived times are written in."""
         return zone_named(self.time_zone)

@@ -35,6 +35,11 @@ class _DateArchive:
     allow_empty = False  # an empty period is a 404, and the neighbours skip them
     allow_future = True  # an archive has no scheduled posts: its dates are what they are
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["period_start"] = context.get("day") or context.get("month") or context["year"]
+        return context
+
 
 class YearArchive(_DateArchive, YearArchiveView):
     make_object_list = True

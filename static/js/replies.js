@@ -39,6 +39,13 @@
     }
   });
 
+  // A printed thread is the whole thread, folded subthreads included.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.replies:not([open])").forEach(function (details) {
+      details.open = true;
+    });
+  });
+
   // One click, one comment (the server also recognises a form sent twice).
   form.addEventListener("submit", function (event) {
     if (event.submitter && event.submitter.formAction !== form.action) return;
