@@ -11,6 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from comments.models import Comment
 from comments.rendering import paragraphs_html
 from posts.models import Post
+from posts.times import zone_named
 
 FEED_LENGTH = 50
 
@@ -42,10 +43,11 @@ class LatestComments(Feed):
         return comment.author_name
 
     def item_pubdate(self, comment: Comment):
-        return comment.posted
+        # In the zone its time was written in: the capture's, or the site's.
+        return comment.posted.astimezone(zone_named(comment.zone_name))
 
     def item_updateddate(self, comment: Comment):
-        return comment.edited_at or comment.posted
+        return comment.edited_at or self.item_pubdate(comment)
 
 
 class LatestCommentsAtom(LatestComments):
@@ -78,11 +80,9 @@ class PostComments(LatestComments):
         return post.get_absolute_url() + "feed/"
 
     def items(self, post: Post):
-        return (
-            Comment.objects.published()
-            .filter(post=post)
-            .order_by("-posted", "-number")[:FEED_LENGTH]
-        )
+        comments = Comment.objects.published().filter(post=post).order_by("-posted", "-number")
+        # The post is the one already fetched: no query per comment for its zone.
+        return [_with_post(comment, post) for comment in comments[:FEED_LENGTH]]
 
     def item_title(self, comment: Comment) -> str:
         return f"{comment.author_name} on {comment.posted_text}"
@@ -96,3 +96,8 @@ class PostCommentsAtom(PostComments):
 
     def feed_url(self, post: Post) -> str:
         return post.get_absolute_url() + "feed/atom/"
+
+
+def _with_post(comment: Comment, post: Post) -> Comment:
+    comment.post = post
+    return comment

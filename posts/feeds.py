@@ -31,10 +31,11 @@ class LatestPosts(Feed):
         return post.author
 
     def item_pubdate(self, post: Post):
-        return post.published
+        # In the zone the capture was read in: the time as it was published.
+        return post.published.astimezone(post.zone)
 
     def item_updateddate(self, post: Post):
-        return post.published
+        return self.item_pubdate(post)
 
 
 class LatestPostsAtom(LatestPosts):
