@@ -86,7 +86,7 @@ def test_any_byline_has_a_page(client, name):
     PostFactory(author="Someone else", title="Not theirs")
     html = client.get(author_url(name)).content.decode()
     assert titles(html) == ["Theirs"]
-    assert f"Posts by <span class=\"name\">{text_of(name)}</span>" in html
+    assert f'Posts by <span class="name">{text_of(name)}</span>' in html
 
 
 def test_unknown_names_are_404(client):
