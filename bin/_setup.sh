@@ -45,3 +45,19 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 PYTHON_BIN="$ROOT/.venv/bin/python"
+
+# The page checkers the tests run (the Nu Html Checker) and bench/lighthouse.sh
+# uses, pinned in package-lock.json; installed again only when it changes.
+install_page_checkers() {
+  local lock_stamp
+  lock_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$lock_stamp" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "The HTML checks need Node.js and npm (sudo apt-get install nodejs npm)." >&2
+      exit 1
+    fi
+    echo "Installing the page checkers (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$lock_stamp"
+  fi
+}

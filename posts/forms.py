@@ -1,14 +1,40 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 
-DATE = forms.DateInput(attrs={"type": "date"})  # the browser's date picker; ISO dates
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It can only hold an ISO date, so a value that
+    is not one (typed into a URL) is shown as empty, its error beside it."""
+
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                return None
+        return super().format_value(value)
+
+
+DATE = DatePicker()
 
 
 class SearchForm(forms.Form):
     KINDS = [("", "Posts and comments"), ("posts", "Posts"), ("comments", "Comments")]
 
-    q = forms.CharField(label="Search for", max_length=200, required=False)
+    q = forms.CharField(
+        label="Search for",
+        max_length=200,
+        required=False,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
     kind = forms.ChoiceField(label="In", choices=KINDS, required=False)
     by = forms.CharField(
         label="Written by",
@@ -18,10 +44,6 @@ class SearchForm(forms.Form):
     )
     start = forms.DateField(label="From", required=False, widget=DATE)
     end = forms.DateField(label="To", required=False, widget=DATE)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(type="search", autocomplete="off")
 
     def clean(self):
         data = super().clean()

@@ -24,6 +24,6 @@ def machine_time(moment: datetime, zone: ZoneInfo) -> tuple[str, str]:
     offset = local.strftime("%z")
     sign = "−" if offset.startswith("-") else "+"
     return (
-        local.isoformat(),
+        local.isoformat(timespec="seconds"),
         f"{zone.key} ({local.tzname()}, UTC{sign}{offset[1:3]}:{offset[3:5]})",
     )

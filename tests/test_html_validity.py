@@ -1,0 +1,76 @@
+"""Every kind of page is valid HTML, by the Nu Html Checker (vnu.jar, from
+npm's vnu-jar, which bin/test installs)."""
+
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from comments.models import Comment
+from posts.models import Post
+from posts.names import author_url, person_url
+from tests.conftest import ARCHIVES, MAHDI
+from tests.factories import reply
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def validate(pages: dict[str, str], folder: Path) -> list[str]:
+    """The checker's errors, as 'page: line: message'."""
+    if not VNU.exists():
+        pytest.fail(f"{VNU} is missing: run bin/test, which installs it with npm ci.")
+    if shutil.which("java") is None:
+        pytest.fail("The Nu Html Checker needs Java (sudo apt-get install default-jre-headless).")
+    files = {}
+    for name, html in pages.items():
+        path = folder / f"{len(files):02d}.html"
+        path.write_text(html)
+        files[str(path)] = name
+    run = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", "--errors-only", *files],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    messages = json.loads(run.stderr or '{"messages": []}')["messages"]
+    page = {f"file:{path}": name for path, name in files.items()}
+    return [f"{page.get(m['url'])}: {m.get('lastLine')}: {m['message']}" for m in messages]
+
+
+def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
+    settings.COMMENTS_PER_PAGE = 8
+    call_command("import_archive", str(ARCHIVES), stdout=io.StringIO())
+    mahdi = Post.objects.get(source_name__endswith=MAHDI.name)
+    first = Comment.objects.filter(post=mahdi).order_by("path").first()
+    reply(reply(first, author_name="Ünïcødé / reader", body="A reply <b>here</b>."))
+    urls = {
+        "home": "/",
+        "post": mahdi.get_absolute_url(),
+        "post, comments page 2": f"{mahdi.get_absolute_url()}?page=2",
+        "year": "/2007/",
+        "month": "/2007/03/",
+        "day": "/2007/03/21/",
+        "author": author_url("Allahpundit"),
+        "people": person_url("Ünïcødé / reader"),
+        "search": "/search/?q=iran",
+        "search, nothing found": "/search/?q=the",
+        "search, a bad date": "/search/?q=iran&start=2007-02-30",
+        "search, no query": "/search/",
+        "reply without script": f"/comments/{first.pk}/reply/",
+    }
+    pages = {}
+    for name, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        pages[name] = response.content.decode()
+    assert validate(pages, tmp_path) == []
+
+
+def test_the_checker_does_find_errors(tmp_path):
+    broken = "<!doctype html><html lang=en><title>x</title><p><div id=a></div><b id=a></b>"
+    assert len(validate({"broken": broken}, tmp_path)) >= 1
