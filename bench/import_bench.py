@@ -46,9 +46,13 @@ def django_env() -> dict[str, str]:
 
 def setup_django() -> None:
     os.environ.update(django_env())
+    # Production settings name static files by their hashes: collect them first.
+    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="afterword-static-")
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("collectstatic", "--noinput", verbosity=0)
 
 
 def fresh_database() -> None:

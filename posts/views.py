@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from comments.models import Comment
-from comments.quotes import find_quotes
+from comments.quotes import thread_quotes
 from comments.rendering import ThreadContext
 from comments.threads import ThreadPages, visible_thread
 from comments.views import comment_form, own_comment_ids
@@ -77,7 +77,7 @@ def post_detail(request, year, month, day, slug):
         "comments": shown,
         "thread": ThreadContext(
             post_zone=post.zone,
-            quotes=find_quotes(post.body, comments),
+            quotes=thread_quotes(post.body, comments),
             pages=pages.page_numbers() if pages.count > 1 else {},
             page=number,
             imported_post=bool(post.source_name),

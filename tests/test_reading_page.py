@@ -264,3 +264,14 @@ def test_previous_and_next_posts_are_linked(client):
     assert f'<a rel="next" href="{newer.get_absolute_url()}">' in html
     html = client.get(newer.get_absolute_url()).content.decode()
     assert 'rel="next"' not in html.split('aria-label="Neighbouring posts"')[1].split("</nav>")[0]
+
+
+def test_remembered_quotes_follow_every_edit(client, monkeypatch):
+    monkeypatch.setattr("comments.quotes.CACHE_FROM", 1)  # remember even short threads
+    post = PostFactory()
+    source = reply(post=post, author_name="Ann", body="Six words make a proper quotation.")
+    reply(post=post, author_name="Bob", body="Six words make a proper quotation.\n\nYes.")
+    assert "quoting <a" in client.get(post.get_absolute_url()).content.decode()
+    assert "quoting <a" in client.get(post.get_absolute_url()).content.decode()  # remembered
+    Comment.objects.filter(pk=source.pk).update(body="Changed by a moderator.")
+    assert "quoting <a" not in client.get(post.get_absolute_url()).content.decode()
