@@ -188,3 +188,12 @@ def test_sitemap_lists_every_post_and_robots_points_to_it(client):
     assert robots["Content-Type"].startswith("text/plain")
     text = robots.content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in text and "Disallow: /admin/" in text
+
+
+def test_author_and_sitemap_pages_answer_in_bounded_queries(client, django_assert_max_num_queries):
+    for n in range(30):
+        PostFactory(author="Allahpundit", title=f"Post {n}")
+    with django_assert_max_num_queries(2):  # count, page with comment counts
+        assert client.get(author_url("Allahpundit")).status_code == 200
+    with django_assert_max_num_queries(2):
+        assert client.get("/sitemap-posts.xml").status_code == 200
