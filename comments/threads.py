@@ -104,9 +104,12 @@ class ThreadPages:
         return self.entries[start:end]
 
     def page_of(self, comment_id: int) -> int | None:
+        """The page that shows the comment; None if it is not shown (a
+        placeholder shows only that something was removed)."""
         for number, (start, end) in enumerate(self.bounds, start=1):
-            if any(entry.comment.pk == comment_id for entry in self.entries[start:end]):
-                return number
+            for entry in self.entries[start:end]:
+                if entry.comment.pk == comment_id:
+                    return None if entry.placeholder else number
         return None
 
     def page_numbers(self) -> dict[int, int]:

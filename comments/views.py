@@ -151,9 +151,8 @@ def comment_location(request, comment: Comment) -> str | None:
     """The URL of the thread page that shows `comment` to this reader, with
     its anchor; None if the comment is not shown to them."""
     entries = visible_thread(Comment.objects.thread(comment.post), own=own_comment_ids(request))
-    pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
-    page = pages.page_of(comment.pk)
-    if page is None or next(e for e in entries if e.comment.pk == comment.pk).placeholder:
+    page = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
+    if page is None:
         return None
     query = f"?page={page}" if page > 1 else ""
     return f"{comment.post.get_absolute_url()}{query}#comment-{comment.pk}"

@@ -4,7 +4,6 @@ import datetime as dt
 import io
 import json
 import re
-from html import unescape
 
 import pytest
 from django.core.management import call_command
@@ -13,7 +12,7 @@ from comments.models import Comment, Status
 from posts.models import Post
 from tests.conftest import ARCHIVES, MAHDI
 from tests.factories import PostFactory, reply
-from tests.html import classes_of, depths
+from tests.html import classes_of, depths, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +21,6 @@ MAHDI_URL = "/2007/03/21/ap-mahdi-army-fractures-defectors-now-loyal-to-iran/"
 
 def import_(*paths):
     call_command("import_archive", *map(str, paths), stdout=io.StringIO())
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def signatures(html: str) -> list[str]:
