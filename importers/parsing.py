@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 
 CHROME_STARTS = frozenset({"Related Posts:", "Breaking on Hot Air", "Trackback URL"})
 CHROME_END = "Trackback URL"
+# The links of a thread split over several comment pages: chrome wherever it
+# stands in the comments section.
+COMMENT_PAGES_RE = re.compile(r"Comment pages:(?:[ \t]+\d+)+")
 
 MONTHS = {
     name: number
@@ -36,6 +39,7 @@ MONTHS = {
 }
 _MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
 _SP = "[ \t]+"  # a run of spaces or tabs counts as one space
+_SP_RUN = re.compile(_SP)
 # re.ASCII: digits are [0-9] only, and letters match case-insensitively in ASCII
 # only (Unicode case folding would let "ſ" stand for "s" in a month name).
 _FLAGS = re.ASCII | re.IGNORECASE
@@ -115,6 +119,12 @@ class ParsedArchive:
                 for c in self.comments
             ],
         }
+
+
+def _author(match: re.Match[str]) -> str:
+    """AUTHOR of a byline or signature, each run of spaces or tabs one space,
+    as the page showed it."""
+    return _SP_RUN.sub(" ", match["author"])
 
 
 def _iso(moment: datetime) -> str:
@@ -204,7 +214,7 @@ class _Parser:
 
         return ParsedArchive(
             title=lines[title_at],
-            author=byline["author"],
+            author=_author(byline),
             published=published,
             published_text=byline["when"],
             body=tuple(text for _, text in self.paragraphs(byline_at + 1, body_end)),
@@ -237,7 +247,9 @@ class _Parser:
         opened = start  # first line of the comment's first paragraph
         for index in range(start, len(lines)):
             line = lines[index]
-            if not line:
+            # A "Comment pages:" line is dropped, and ends a paragraph as a blank
+            # line would: the text on either side of it was never one paragraph.
+            if not line or (line[0] == "C" and COMMENT_PAGES_RE.fullmatch(line)):
                 if run:
                     paragraphs.append("\n".join(run))
                     run = []
@@ -249,7 +261,7 @@ class _Parser:
                     run = []
                 comments.append(
                     ParsedComment(
-                        author=signature["author"],
+                        author=_author(signature),
                         posted=self.moment(signature, index),
                         posted_text=signature["when"],
                         body=tuple(paragraphs),

@@ -1,3 +1,4 @@
+import json
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,6 +10,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ARCHIVES = FIXTURES / "archives"
 NEW_YORK = ZoneInfo("America/New_York")
 MAHDI = ARCHIVES / "2007-03-21-ap-mahdi-army-fractures.txt"
+
+# What the sample captures hold, read from their expected parsed form: two of
+# them are comment pages of one post, so there are fewer posts than files.
+_EXPECTED = [json.loads(p.read_text()) for p in sorted((ARCHIVES / "expected").glob("*.jsonl"))]
+SAMPLE_FILES = len(_EXPECTED)
+SAMPLE_POSTS = len({(record["title"], record["published"]) for record in _EXPECTED})
+SAMPLE_COMMENTS = sum(len(record["comments"]) for record in _EXPECTED)
 
 
 def subprocess_database_url() -> str:

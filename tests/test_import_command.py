@@ -17,12 +17,17 @@ from importers import loading
 from importers.reading import read_capture
 from importers.sources import Source
 from posts.models import Post
-from tests.conftest import ARCHIVES, MAHDI, NEW_YORK
+from tests.conftest import (
+    ARCHIVES,
+    MAHDI,
+    NEW_YORK,
+    SAMPLE_COMMENTS,
+    SAMPLE_FILES,
+    SAMPLE_POSTS,
+)
 from tests.factories import reply
 
 pytestmark = pytest.mark.django_db
-
-SAMPLE_COMMENTS = 43  # in the seven sample captures
 
 
 def run(*args):
@@ -40,10 +45,11 @@ def test_imports_a_folder_of_captures():
     assert error is None
     assert err == ""
     assert out.strip() == (
-        "Files: 7 imported, 0 unchanged, 0 failed. Posts: 7 created, 0 updated. "
+        f"Files: {SAMPLE_FILES} imported, 0 unchanged, 0 failed. "
+        f"Posts: {SAMPLE_POSTS} created, 0 updated. "
         f"Comments: {SAMPLE_COMMENTS} added. 0 warnings."
     )
-    assert Post.objects.count() == 7
+    assert Post.objects.count() == SAMPLE_POSTS
     assert Comment.objects.count() == SAMPLE_COMMENTS
 
 
@@ -78,9 +84,31 @@ def test_reimporting_changes_nothing():
     before = list(Comment.objects.values_list("id", "path", "status").order_by("id"))
     out, _, error = run(ARCHIVES)
     assert error is None
-    assert "Files: 0 imported, 7 unchanged, 0 failed." in out
+    assert f"Files: 0 imported, {SAMPLE_FILES} unchanged, 0 failed." in out
     assert "Comments: 0 added." in out
     assert list(Comment.objects.values_list("id", "path", "status").order_by("id")) == before
+
+
+PAGES = sorted(ARCHIVES.glob("2010-03-21-house-passes-health-bill-comment-page-*.txt"))
+
+
+@pytest.mark.parametrize("order", [PAGES, PAGES[::-1]], ids=["in order", "last page first"])
+def test_comment_pages_of_one_post_become_one_thread_in_time_order(order):
+    for page in order:
+        run(page)
+    post = Post.objects.get()
+    thread = [(c.author_name, c.posted_text) for c in Comment.objects.thread(post)]
+    assert thread == [
+        ("Ward Cleaver", "March 21, 2010 at 10:52 PM"),
+        ("Tennessee Tina", "March 21, 2010 at 10:53 PM"),
+        ("Statehouse Watcher", "March 21, 2010 at 10:58 PM"),
+        ("Ward Cleaver", "March 21, 2010 at 11:04 PM"),
+        ("Tennessee Tina", "March 22, 2010 at 12:15 AM"),
+    ]
+    for page in order:
+        out, _, _ = run(page)
+        assert "Files: 0 imported, 1 unchanged" in out
+    assert Comment.objects.count() == len(thread)
 
 
 def test_an_older_capture_imported_again_never_takes_the_text_back(capture_file):
@@ -170,11 +198,11 @@ def test_a_bad_file_writes_nothing_and_the_others_go_on(tmp_path):
     )
     out, err, error = run(folder)
     assert err.strip() == f"{bad}:15: date does not exist: February 30, 2007"
-    assert str(error) == "1 of 8 files failed; see the errors above."
-    assert "Files: 7 imported, 0 unchanged, 1 failed." in out
+    assert str(error) == f"1 of {SAMPLE_FILES + 1} files failed; see the errors above."
+    assert f"Files: {SAMPLE_FILES} imported, 0 unchanged, 1 failed." in out
     assert not Post.objects.filter(title="Broken").exists()
     assert not Comment.objects.filter(author_name="Ann").exists()
-    assert Post.objects.count() == 7
+    assert Post.objects.count() == SAMPLE_POSTS
 
 
 def test_missing_path_is_reported_and_the_rest_imported(tmp_path):
@@ -218,7 +246,7 @@ def test_dry_run_json_stdout_is_only_json_lines_in_a_real_process():
     )  # fmt: skip
     lines = run.stdout.splitlines()
     assert run.returncode == 0, run.stderr
-    assert len(lines) == 7
+    assert len(lines) == SAMPLE_FILES
     assert all(isinstance(json.loads(line), dict) for line in lines)
 
 
@@ -296,7 +324,8 @@ class Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal():
     terminal = Terminal()
     call_command("import_archive", str(ARCHIVES), stdout=io.StringIO(), stderr=terminal)
-    assert "\r[" in terminal.getvalue() and "7/7 files" in terminal.getvalue()
+    assert "\r[" in terminal.getvalue()
+    assert f"{SAMPLE_FILES}/{SAMPLE_FILES} files" in terminal.getvalue()
     assert terminal.getvalue().endswith("\r\033[K")  # the bar leaves no trace
     quiet = Terminal()
     call_command("import_archive", str(ARCHIVES), "--quiet", stdout=io.StringIO(), stderr=quiet)

@@ -9,7 +9,7 @@ from django.db import connection
 
 from comments.models import Comment
 from posts.models import Post
-from tests.conftest import ARCHIVES
+from tests.conftest import ARCHIVES, SAMPLE_COMMENTS, SAMPLE_POSTS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -36,7 +36,7 @@ def test_two_importers_on_the_same_folder_duplicate_nothing():
         thread.join()
 
     assert errors == []
-    assert Post.objects.count() == 7
-    assert Comment.objects.count() == 43
+    assert Post.objects.count() == SAMPLE_POSTS
+    assert Comment.objects.count() == SAMPLE_COMMENTS
     created = sum(int(out.split("Posts: ")[1].split(" created")[0]) for out in outputs)
-    assert created == 7  # each post counted once, by whichever importer made it
+    assert created == SAMPLE_POSTS  # each post counted once, by whichever importer made it

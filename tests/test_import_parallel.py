@@ -15,7 +15,14 @@ from django.db import transaction
 from comments.models import Comment
 from importers.running import usable_jobs
 from posts.models import Post
-from tests.conftest import ARCHIVES, MAHDI, subprocess_database_url
+from tests.conftest import (
+    ARCHIVES,
+    MAHDI,
+    SAMPLE_COMMENTS,
+    SAMPLE_FILES,
+    SAMPLE_POSTS,
+    subprocess_database_url,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,20 +87,23 @@ def folder(tmp_path):
 
 def test_several_processes_import_exactly_what_one_does(folder):
     one = import_in_a_process(folder, "--jobs", "1", "--batch-size", "1")
-    assert "Writing 10 files with 1 process." in one.stdout
+    assert f"Writing {SAMPLE_FILES + 3} files with 1 process." in one.stdout
     expected = snapshot()
     forget_everything()
     two = import_in_a_process(folder, "--jobs", "2", "--batch-size", "1")
-    assert "Writing 10 files with 2 processes." in two.stdout
+    assert f"Writing {SAMPLE_FILES + 3} files with 2 processes." in two.stdout
 
     assert snapshot() == expected
     assert two.stdout.splitlines()[-1] == one.stdout.splitlines()[-1]
-    summary = "Files: 10 imported, 0 unchanged, 0 failed. Posts: 7 created, 3 updated."
+    summary = (
+        f"Files: {SAMPLE_FILES + 3} imported, 0 unchanged, 0 failed. "
+        f"Posts: {SAMPLE_POSTS} created, 3 updated."
+    )
     assert summary in two.stdout
     assert Post.objects.get(title__contains="Mahdi").source_name == str(folder / "z-latest.txt")
     # And a second parallel run finds everything already there.
     again = import_in_a_process(folder, "--jobs", "2", "--batch-size", "1")
-    assert "Files: 0 imported, 10 unchanged, 0 failed." in again.stdout
+    assert f"Files: 0 imported, {SAMPLE_FILES + 3} unchanged, 0 failed." in again.stdout
     assert snapshot() == expected
 
 
@@ -114,8 +124,8 @@ def test_a_bad_file_in_a_parallel_import_is_reported_and_the_rest_written(folder
     assert run.returncode == 1
     assert "with 2 processes" in run.stdout
     assert f"{folder / 'broken.txt'}:3: missing byline" in run.stderr
-    assert "1 of 11 files failed" in run.stderr
-    assert Post.objects.count() == 7
+    assert f"1 of {SAMPLE_FILES + 4} files failed" in run.stderr
+    assert Post.objects.count() == SAMPLE_POSTS
 
 
 def test_two_import_commands_at_once_on_overlapping_folders_duplicate_nothing(folder):
@@ -135,6 +145,6 @@ def test_two_import_commands_at_once_on_overlapping_folders_duplicate_nothing(fo
     import_archive(ARCHIVES, "--jobs", "1")
     import_archive(folder, "--jobs", "1")
     alone_posts, alone_comments = snapshot()
-    assert len(comments) == len(alone_comments) == 46
+    assert len(comments) == len(alone_comments) == SAMPLE_COMMENTS + 3
     assert {c[:5] for c in comments} == {c[:5] for c in alone_comments}
-    assert len(posts) == 7
+    assert len(posts) == SAMPLE_POSTS

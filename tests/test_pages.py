@@ -151,7 +151,8 @@ def test_home_lists_newest_first_with_counts_and_excerpts(client, django_assert_
     html = response.content.decode()
     titles = [text_of(t) for t in re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", html)]
     assert titles == list(Post.objects.order_by("-published").values_list("title", flat=True))
-    assert titles[0] == "Stimulus vote: zero Republicans in the House"
+    assert titles[0] == "House passes the health care bill, 219-212"  # two comment pages
+    assert ">5 comments<" in html  # one thread from both of its pages
     assert ">3 comments<" in html  # the stimulus post
     assert ">0 comments<" in html  # the oath post
     assert "posted at 7:02 pm on January 28, 2009 by Ed Morrissey" in text_of(html)

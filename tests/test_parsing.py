@@ -51,8 +51,47 @@ def test_title_byline_and_body():
 def test_byline_matches_any_case_runs_of_blanks_and_leading_zeros():
     archive = parse("T\nPOSTED\tAT  07:05 AM on  MARCH 01,   2007 by\t Ed  Morrissey \n")
     assert archive.published.isoformat() == "2007-03-01T07:05:00-05:00"
-    assert archive.author == "Ed  Morrissey"
+    assert archive.author == "Ed Morrissey"
     assert archive.published_text == "07:05 AM on  MARCH 01,   2007"
+
+
+def test_authors_keep_each_run_of_blanks_as_one_space():
+    archive = parse(
+        "T\nposted at 7:27 pm on March 21, 2007 by Jim \t Treacher\n\n"
+        + CHROME
+        + "Hi.\n\nJim  Treacher on March 21, 2007 at 7:33 PM\n"
+        + "Yo.\nTennessee\t\tTina on March 21, 2007 at 7:34 PM\n"
+    )
+    assert archive.author == "Jim Treacher"
+    assert [c.author for c in archive.comments] == ["Jim Treacher", "Tennessee Tina"]
+
+
+def test_comment_pages_lines_are_dropped_wherever_they_stand():
+    archive = parse(
+        with_comments(
+            "Comment pages: 1 2 3\n\nFirst.\n\nA on March 21, 2007 at 7:33 PM\n"
+            "Second.\nComment pages: 1 2 3\nThird.\nB on March 21, 2007 at 7:34 PM\n"
+            "\nComment pages:\t1  2\n"
+        )
+    )
+    assert [(c.author, c.body) for c in archive.comments] == [
+        ("A", ("First.",)),
+        ("B", ("Second.", "Third.")),
+    ]
+    assert archive.warnings == ()
+
+
+@pytest.mark.parametrize(
+    "line", ["Comment pages:", "Comment pages: next", "comment pages: 1 2", "Comment pages: 1 2 »"]
+)
+def test_other_comment_pages_lines_are_text(line):
+    (comment,) = parse(with_comments(f"{line}\n\nA on March 21, 2007 at 7:33 PM\n")).comments
+    assert comment.body == (line,)
+
+
+def test_comment_pages_line_in_the_body_is_text():
+    archive = parse(HEAD + "Comment pages: 1 2\n")
+    assert archive.body == ("The body.", "Comment pages: 1 2")
 
 
 def test_surrounding_whitespace_and_blank_lines_are_ignored():
