@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import paths
-from posts.fulltext import SearchDocument, SearchIndex
+from posts.fulltext import SearchDocument
 
 # Written out rather than taken from the locale: captures are in English.
 MONTH_NAMES = (
@@ -185,7 +186,7 @@ class Comment(models.Model):
                 condition=Q(fingerprint=""),
                 name="comment_site_author",
             ),
-            SearchIndex(fields=["search_vector"], name="comment_search"),
+            GinIndex(fields=["search_vector"], name="comment_search"),
             # /people/NAME/, newest first.
             models.Index(
                 fields=["author_name", "-posted"],

@@ -80,11 +80,10 @@ def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
 
 @transaction.atomic
 def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
-    if connection.vendor == "postgresql":
-        # A crash can lose only the last moments of an import, which a re-run
-        # restores; in exchange no commit waits for the disk.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    # A crash can lose only the last moments of an import, which a re-run
+    # restores; in exchange no commit waits for the disk.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
     existing = _existing_posts(captures)
     now = timezone.now()
     outcomes: dict[str, Outcome] = {}
@@ -250,9 +249,6 @@ _POST_COLUMNS = (
 def _insert_posts(posts: list[Post]) -> None:
     if not posts:
         return
-    if connection.vendor != "postgresql":
-        Post.objects.bulk_create(posts)
-        return
     # Ids from the sequence in one statement, then COPY: comments need the ids,
     # and bulk_create costs more than all the rest of a post's import.
     table = Post._meta.db_table
@@ -294,11 +290,6 @@ _COMMENT_COLUMNS = (
 
 def _insert_comments(rows: list[tuple]) -> None:
     if not rows:
-        return
-    if connection.vendor != "postgresql":
-        fields = [Comment._meta.get_field(c).attname for c in _COMMENT_COLUMNS]
-        comments = [Comment(**dict(zip(fields, row, strict=True))) for row in rows]
-        Comment.objects.bulk_create(comments, batch_size=500)
         return
     with connection.cursor() as cursor:
         _copy(cursor, Comment, _COMMENT_COLUMNS, rows)

@@ -45,15 +45,10 @@ def usable_jobs(requested: int, files: int, batch_size: int) -> int:
     """How many processes an import of `files` files should use.
 
     One where others cannot help or cannot work: fewer files than two batches,
-    a database other than PostgreSQL (SQLite takes one writer at a time), a
-    caller inside a transaction (other connections would not see its writes,
+    a caller inside a transaction (other connections would not see its writes,
     nor it theirs), or a process running threads (forking one may deadlock).
     """
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or threading.active_count() > 1
-    ):
+    if connection.in_atomic_block or threading.active_count() > 1:
         return 1
     return max(1, min(requested, math.ceil(files / batch_size)))
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
-from posts.fulltext import SearchDocument, SearchIndex
+from posts.fulltext import SearchDocument
 from posts.times import zone_named
 
 SLUG_LENGTH = 80
@@ -138,7 +139,7 @@ class Post(models.Model):
             models.UniqueConstraint(fields=["published", "title"], name="post_natural_key"),
         ]
         indexes = [
-            SearchIndex(fields=["search_vector"], name="post_search"),
+            GinIndex(fields=["search_vector"], name="post_search"),
             # /authors/NAME/, newest first.
             models.Index(fields=["author", "-published"], name="post_author"),
         ]

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -49,19 +48,18 @@ class Hit:
 
 def search(*, text: str, kind: str = "", by: str = "", start=None, end=None) -> Results:
     """Published posts and comments matching `text` (websearch syntax), best first."""
-    postgres = connection.vendor == "postgresql"
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG) if postgres else text
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     parts = []
     if kind in ("", "posts"):
         posts = _within(Post.objects.all(), "published", start, end)
         if by:
             posts = posts.filter(author__iexact=by)
-        parts.append(_ranked(posts, query, "post", "published", ["title", "body"]))
+        parts.append(_ranked(posts, query, "post", "published"))
     if kind in ("", "comments"):
         comments = _within(Comment.objects.published(), "posted", start, end)
         if by:
             comments = comments.filter(author_name__iexact=by)
-        parts.append(_ranked(comments, query, "comment", "posted", ["body"]))
+        parts.append(_ranked(comments, query, "comment", "posted"))
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return Results(rows.order_by("-rank", "-moment", "-pk"), query)
 
@@ -78,20 +76,10 @@ def _within(queryset: QuerySet, field: str, start, end) -> QuerySet:
     return queryset
 
 
-def _ranked(queryset: QuerySet, query, kind: str, moment: str, fields: list[str]) -> QuerySet:
-    if isinstance(query, SearchQuery):
-        queryset = queryset.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
-        )
-    else:
-        # SQLite: every word, anywhere, ignoring case; unranked, newest first.
-        for word in query.split():
-            queryset = queryset.filter(
-                Q.create([(f"{name}__icontains", word) for name in fields], connector=Q.OR)
-            )
-        queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+def _ranked(queryset: QuerySet, query: SearchQuery, kind: str, moment: str) -> QuerySet:
     return (
-        queryset.annotate(kind=Value(kind), moment=F(moment))
+        queryset.filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query), kind=Value(kind), moment=F(moment))
         .order_by()
         .values_list("kind", "pk", "rank", "moment")
     )
@@ -100,7 +88,7 @@ def _ranked(queryset: QuerySet, query, kind: str, moment: str, fields: list[str]
 class Results:
     """What a Paginator pages through: (kind, pk, rank, moment) rows."""
 
-    def __init__(self, rows: QuerySet, query):
+    def __init__(self, rows: QuerySet, query: SearchQuery):
         self.rows = rows
         self.query = query
 
@@ -122,16 +110,12 @@ class Results:
             if comment_ids
             else Comment.objects.none()
         )
-        if isinstance(self.query, SearchQuery):
-            posts = posts.annotate(
-                title_marked=self._headline("title", whole=True), snippet=self._headline("body")
-            )
-            comments = comments.annotate(snippet=self._headline("body"))
-            found_posts = {post.pk: post for post in posts}
-            found_comments = {comment.pk: comment for comment in comments}
-        else:
-            found_posts = {post.pk: _mark_words(post, self.query) for post in posts}
-            found_comments = {c.pk: _mark_words(c, self.query) for c in comments}
+        posts = posts.annotate(
+            title_marked=self._headline("title", whole=True), snippet=self._headline("body")
+        )
+        comments = comments.annotate(snippet=self._headline("body"))
+        found_posts = {post.pk: post for post in posts}
+        found_comments = {comment.pk: comment for comment in comments}
         hits = []
         for kind, pk, *_ in rows:
             if kind == "post" and pk in found_posts:
@@ -157,18 +141,3 @@ class Results:
             max_fragments=0 if whole else 2,
             fragment_delimiter=" … ",
         )
-
-
-def _mark_words(item, text: str):
-    """The SQLite fallback's highlighting: each word of the query, marked."""
-    words = [re.escape(word) for word in text.split()]
-    pattern = re.compile("|".join(words), re.IGNORECASE) if words else None
-
-    def mark(value: str) -> str:
-        return pattern.sub(lambda m: f"{START}{m.group()}{STOP}", value) if pattern else value
-
-    body = item.body
-    if isinstance(item, Post):
-        item.title_marked = mark(item.title)
-    item.snippet = mark(body[:300] + ("…" if len(body) > 300 else ""))
-    return item
