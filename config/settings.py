@@ -14,7 +14,9 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# ENV_FILE names another file (the tests point it elsewhere, so that a
+# developer's .env cannot change what they check).
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -37,20 +39,32 @@ ALLOWED_HOSTS = _required_unless_debug(
     "ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"]
 )
 
-# Without DATABASE_URL a newcomer gets a SQLite file so the site runs at once;
-# production and the test suite use PostgreSQL.
-if "DATABASE_URL" not in env.ENVIRON:
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+# PostgreSQL is the only engine. Without DATABASE_URL, development uses the
+# checkout's own embedded server (config/embedded_postgres/), started on demand;
+# DATABASE_URL=embedded asks for it by name. Production must say where its
+# database is: an embedded server there would keep the data in the container.
+EMBEDDED_POSTGRES_DIR = env.path("EMBEDDED_POSTGRES_DIR", default=BASE_DIR / "var" / "postgres")
+
+
+def _database(url: str) -> dict:
+    if url == "embedded":
+        return {"ENGINE": "config.embedded_postgres", "NAME": "afterword", "USER": "postgres"}
+    config = env.db_url_config(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must name a PostgreSQL database (postgres://…), not {url!r}."
+        )
+    return config
+
+
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'afterword.sqlite3'}"
-    ),
+    "default": _database(_required_unless_debug("DATABASE_URL", env.str, "embedded")),
 }
 # An optional read replica; see config/routers.py for which reads it serves.
 READ_REPLICA = None  # the DATABASES alias reads go to, when there is one
 if "DATABASE_REPLICA_URL" in env.ENVIRON:
     READ_REPLICA = "replica"
-    DATABASES[READ_REPLICA] = env.db("DATABASE_REPLICA_URL")
+    DATABASES[READ_REPLICA] = _database(env.str("DATABASE_REPLICA_URL"))
     DATABASES[READ_REPLICA]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 for _database in DATABASES.values():
@@ -65,7 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.postgres",  # full-text search; harmless on the SQLite quick start
+    "django.contrib.postgres",  # full-text search
     "django.contrib.sitemaps",
     "posts",
     "comments",
@@ -216,6 +230,7 @@ LOGGING = {
         },
     },
     "handlers": {
+        "null": {"class": "logging.NullHandler"},
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
@@ -227,5 +242,8 @@ LOGGING = {
     "loggers": {
         # Django's own request errors go to the root handler, traceback included.
         "django": {"level": LOG_LEVEL, "propagate": True},
+        # The embedded server's library narrates every step at INFO and dumps
+        # logs on failure; config/embedded_postgres/ makes that one sentence.
+        "embedded_postgres": {"level": "ERROR", "handlers": ["null"], "propagate": False},
     },
 }

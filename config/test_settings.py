@@ -2,7 +2,9 @@
 
 import os
 
+# bin/test chooses the server (bin/test_database.py); pytest alone, this one.
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/afterword")
+os.environ.setdefault("ENV_FILE", os.devnull)  # a developer's .env changes nothing here
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DEBUG", "false")
@@ -10,11 +12,6 @@ os.environ.setdefault("DEBUG", "false")
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("The test suite runs on PostgreSQL: point DATABASE_URL at one.")
 
 # The test client speaks plain HTTP, and no collectstatic has run: production's
 # redirect and hashed static names are exercised by tests/test_production.py.

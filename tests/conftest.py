@@ -20,11 +20,15 @@ SAMPLE_COMMENTS = sum(len(record["comments"]) for record in _EXPECTED)
 
 
 def subprocess_database_url() -> str:
-    """The test database as a DATABASE_URL, for manage.py run in a process of its own."""
+    """The test database as a DATABASE_URL, for manage.py run in a process of its own
+    (on the embedded server: through its socket, which this process keeps open)."""
     from django.db import connection
 
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    params = connection.get_connection_params()
+    user, host, name = params["user"], params["host"], params["dbname"]
+    if host.startswith("/"):  # a socket folder: postgres://user@//folder/name
+        return f"postgres://{user}@/{host}/{name}"
+    return f"postgres://{user}@{host}:{params['port']}/{name}"
 
 
 @pytest.fixture

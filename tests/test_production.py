@@ -117,7 +117,7 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "System check identified no issues" in run.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
 def test_without_debug_a_missing_required_setting_is_one_clear_sentence(missing):
     env = production_env()
     del env[missing]
