@@ -148,3 +148,9 @@ def test_two_import_commands_at_once_on_overlapping_folders_duplicate_nothing(fo
     assert len(comments) == len(alone_comments) == SAMPLE_COMMENTS + 3
     assert {c[:5] for c in comments} == {c[:5] for c in alone_comments}
     assert len(posts) == SAMPLE_POSTS
+
+
+def test_a_real_import_prints_its_summary_once():
+    run = import_in_a_process(MAHDI)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("Files: 1 imported") == 1, run.stdout

@@ -1,5 +1,4 @@
 import json
-import logging
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,8 +10,6 @@ from importers.progress import Progress
 from importers.reading import Unreadable, read_capture
 from importers.running import Report, WorkerFailed, run_import, usable_jobs
 from importers.sources import find_sources
-
-logger = logging.getLogger("afterword.import")
 
 
 class Command(BaseCommand):
@@ -86,11 +83,8 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         self.progress.done()
 
-        summary = self.tally.summary(dry_run=dry_run)
-        if not dry_run:  # a dry run's stdout is its report (JSON Lines with --json)
-            logger.info(summary)
         if not (quiet or json):
-            self.stdout.write(summary)
+            self.stdout.write(self.tally.summary(dry_run=dry_run))
         if self.tally.failed:
             raise CommandError(
                 f"{self.tally.failed} of {len(sources)} files failed; see the errors above."
