@@ -6,8 +6,8 @@ Prints files/s, comments/s, SQL statements and the importer's peak memory (of
 its largest process) for
 a first import and a re-run of the same files, then the time PostgreSQL's own
 COPY takes to load the same rows into the same tables (the ceiling), and the
-ratio between the two. The database, afterword_bench, is dropped and created
-on the server DATABASE_URL names (default 127.0.0.1:5432).
+ratio between the two. The database, afterword_bench (or the one
+BENCH_DATABASE_URL names: bench/database.py), is dropped and created afresh.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from resource import RUSAGE_CHILDREN, RUSAGE_SELF
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/afterword")
-BENCH_DB = "afterword_bench"
+from bench.database import bench_database_url, recreate  # noqa: E402
+
+BENCH_DATABASE_URL = bench_database_url("afterword_bench")
 
 
 def django_env() -> dict[str, str]:
-    base = SERVER_URL.rsplit("/", 1)[0]
     return {
         **os.environ,
-        "DATABASE_URL": f"{base}/{BENCH_DB}",
+        "DATABASE_URL": BENCH_DATABASE_URL,
         "SECRET_KEY": "bench",
         "ALLOWED_HOSTS": "*",
         "DEBUG": "false",
@@ -56,12 +56,7 @@ def setup_django() -> None:
 
 
 def fresh_database() -> None:
-    import psycopg
-
-    base = SERVER_URL.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    recreate(BENCH_DATABASE_URL)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=django_env(), check=True
     )

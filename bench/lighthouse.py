@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/lighthouse.py [--comments 300] [--preset mobile|desktop]
 
-Imports one synthetic capture into a fresh database (afterword_lighthouse on
-the server DATABASE_URL names), collects static files, starts gunicorn with
+Imports one synthetic capture into a fresh database (afterword_lighthouse, or
+the one BENCH_DATABASE_URL names: bench/database.py), collects static files, starts gunicorn with
 production settings on loopback (DEBUG off, WhiteNoise, no TLS redirect since
 there is no proxy), and runs Lighthouse 12 (npm, installed by bin/test) with
 Debian's Chromium. Prints the four category scores and the page's weight and
@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import bench_database_url, recreate  # noqa: E402
 from bench.synthetic import capture  # noqa: E402
 
-SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/afterword")
-DB = "afterword_lighthouse"
+BENCH_DATABASE_URL = bench_database_url("afterword_lighthouse")
 CHROME = "/usr/bin/chromium"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 
@@ -51,12 +51,11 @@ def main() -> None:
     if not Path(CHROME).exists():
         sys.exit(f"{CHROME} is missing: sudo apt-get install chromium")
 
-    base = SERVER_URL.rsplit("/", 1)[0]
     port = free_port()
     static = tempfile.mkdtemp(prefix="afterword-static-")
     env = {
         **os.environ,
-        "DATABASE_URL": f"{base}/{DB}",
+        "DATABASE_URL": BENCH_DATABASE_URL,
         "DEBUG": "false",
         "SECRET_KEY": "lighthouse-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -67,8 +66,7 @@ def main() -> None:
         "WEB_CONCURRENCY": "2",
     }
     python = sys.executable
-    subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
+    recreate(BENCH_DATABASE_URL)
     manage = [python, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/thread_bench.py [--sizes 100 1000 5000] [--requests 30]
 
-Builds, in a fresh afterword_bench database, one post per size whose thread
+Builds, in a fresh afterword_bench database (or the one BENCH_DATABASE_URL
+names: bench/database.py), one post per size whose thread
 has a realistic shape: archived top-level comments from a capture, then site
 replies that answer recent comments more often than old ones, nesting as deep
 as conversations go. Then requests each post page in-process through Django's

@@ -46,7 +46,7 @@ if [ ! -f "$stamp" ]; then
 fi
 PYTHON_BIN="$ROOT/.venv/bin/python"
 
-# The page checkers the tests run (the Nu Html Checker) and bench/lighthouse.sh
+# The page checkers the tests run (the Nu Html Checker) and bench/lighthouse.py
 # uses, pinned in package-lock.json; installed again only when it changes.
 install_page_checkers() {
   local lock_stamp
