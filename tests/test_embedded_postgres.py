@@ -181,6 +181,14 @@ def hold(data: Path, seconds: float) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def test_a_process_ended_with_sigterm_stops_its_server_too(data):
+    holder = hold(data, 60)
+    assert holder.stdout.readline()  # connected
+    holder.terminate()
+    holder.wait(timeout=30)
+    assert wait_until_stopped(data), "kill left the database server running"
+
+
 def test_two_processes_started_at_once_on_a_fresh_folder_share_one_server(data):
     first, second = hold(data, 2), hold(data, 2)
     outputs = [process.communicate(timeout=120) for process in (first, second)]

@@ -16,7 +16,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import subprocess
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -72,7 +75,19 @@ def _start(folder: Path) -> str:
         info = server.get_postmaster_info()
         socket = str(info.socket_dir)
         _ensure_database(socket)
+    _exit_cleanly_on_sigterm()
     return socket
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Let `kill` (SIGTERM) end this process as Ctrl-C does: through the exit
+    handlers, the last of which stops the server. Processes that handle SIGTERM
+    themselves (gunicorn's, say) keep their own handler."""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _library():
