@@ -8,8 +8,9 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    from config.embedded_postgres import EmbeddedServerError
+    from config.embedded_postgres import EmbeddedServerError, exit_cleanly_on_sigterm
 
+    exit_cleanly_on_sigterm()
     try:
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:

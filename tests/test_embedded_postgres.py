@@ -162,6 +162,27 @@ def test_a_fresh_checkout_migrates_imports_and_serves_then_stops_its_server(data
     assert wait_until_stopped(data), "Ctrl-C on the site left its database server running"
 
 
+def test_the_site_ended_with_kill_stops_its_server_too(data):
+    """runserver connects in a thread of its own, where no signal handler can be set."""
+    env = {"DEBUG": "true", "EMBEDDED_POSTGRES_DIR": str(data)}
+    assert manage("migrate", "--noinput", "-v0", **env).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=environment(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            break
+        except OSError:
+            time.sleep(0.1)
+    assert postmaster_pid(data)
+    server.terminate()
+    server.wait(timeout=30)
+    assert wait_until_stopped(data), "kill on the site left its database server running"
+
+
 HOLD = """
 import sys, time
 from django.db import connection

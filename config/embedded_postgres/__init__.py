@@ -75,14 +75,16 @@ def _start(folder: Path) -> str:
         info = server.get_postmaster_info()
         socket = str(info.socket_dir)
         _ensure_database(socket)
-    _exit_cleanly_on_sigterm()
+    exit_cleanly_on_sigterm()
     return socket
 
 
-def _exit_cleanly_on_sigterm() -> None:
+def exit_cleanly_on_sigterm() -> None:
     """Let `kill` (SIGTERM) end this process as Ctrl-C does: through the exit
-    handlers, the last of which stops the server. Processes that handle SIGTERM
-    themselves (gunicorn's, say) keep their own handler."""
+    handlers, the last of which stops the server. Only the main thread can set
+    it, so manage.py does so before any command runs (runserver connects in a
+    thread of its own). Processes that handle SIGTERM themselves (gunicorn's,
+    say) keep their own handler."""
     if (
         threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
