@@ -8,9 +8,8 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    from config.embedded_postgres import EmbeddedServerError, exit_cleanly_on_sigterm
+    from config.embedded_postgres import EmbeddedServerError
 
-    exit_cleanly_on_sigterm()
     try:
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:

@@ -43,7 +43,9 @@ ALLOWED_HOSTS = _required_unless_debug(
 # checkout's own embedded server (config/embedded_postgres/), started on demand;
 # DATABASE_URL=embedded asks for it by name. Production must say where its
 # database is: an embedded server there would keep the data in the container.
-EMBEDDED_POSTGRES_DIR = env.path("EMBEDDED_POSTGRES_DIR", default=BASE_DIR / "var" / "postgres")
+EMBEDDED_POSTGRES_DIR = BASE_DIR / env.str("EMBEDDED_POSTGRES_DIR", default="var/postgres")
+# Seconds it keeps running once no process uses it: warm between commands.
+EMBEDDED_POSTGRES_IDLE_SECONDS = env.int("EMBEDDED_POSTGRES_IDLE_SECONDS", default=5)
 
 
 def _database(url: str) -> dict:

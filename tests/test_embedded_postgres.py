@@ -31,7 +31,13 @@ def environment(**env) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("DATABASE_", "DJANGO_", "DEBUG", "EMBEDDED_POSTGRES"))
     }
-    return {**base, "DJANGO_SETTINGS_MODULE": "config.settings", "ENV_FILE": os.devnull, **env}
+    return {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ENV_FILE": os.devnull,
+        "EMBEDDED_POSTGRES_IDLE_SECONDS": "1",
+        **env,
+    }
 
 
 def python(code: str, **env) -> subprocess.CompletedProcess:
@@ -163,13 +169,15 @@ def test_a_fresh_checkout_migrates_imports_and_serves_then_stops_its_server(data
 
 
 def test_the_site_ended_with_kill_stops_its_server_too(data):
-    """runserver connects in a thread of its own, where no signal handler can be set."""
+    """As bin/serve runs it, with the reloader: the serving process connects in a
+    thread of its own, where no signal handler can be set."""
     env = {"DEBUG": "true", "EMBEDDED_POSTGRES_DIR": str(data)}
     assert manage("migrate", "--noinput", "-v0", **env).returncode == 0
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=environment(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT,
+        env=environment(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )  # fmt: skip
     for _ in range(100):
         try:
@@ -178,7 +186,9 @@ def test_the_site_ended_with_kill_stops_its_server_too(data):
         except OSError:
             time.sleep(0.1)
     assert postmaster_pid(data)
-    server.terminate()
+    # As a process manager ends a service: the reloader kills its child with
+    # SIGKILL on the way out, so the child never gives back its handle.
+    os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
     assert wait_until_stopped(data), "kill on the site left its database server running"
 
@@ -202,10 +212,19 @@ def hold(data: Path, seconds: float) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def test_a_process_ended_with_sigterm_stops_its_server_too(data):
+def test_the_server_stays_warm_between_commands_then_stops(data):
+    first = hold(data, 0)
+    started = first.communicate(timeout=120)[0]
+    second = hold(data, 0)  # within the idle second: the same server
+    assert second.communicate(timeout=120)[0] == started
+    assert wait_until_stopped(data)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_process_ended_with_kill_lets_its_server_stop_too(data, how):
     holder = hold(data, 60)
     assert holder.stdout.readline()  # connected
-    holder.terminate()
+    holder.send_signal(getattr(signal, how))
     holder.wait(timeout=30)
     assert wait_until_stopped(data), "kill left the database server running"
 
@@ -218,22 +237,26 @@ def test_two_processes_started_at_once_on_a_fresh_folder_share_one_server(data):
     assert wait_until_stopped(data)
 
 
-KILLED_HOLDER = """
-import os
+CRASH = """
+import os, signal, psutil
+from django.conf import settings
 from django.db import connection
 import django; django.setup()
 connection.ensure_connection()
-os._exit(0)  # as a killed process: no clean-up runs, the server is left running
+data = settings.EMBEDDED_POSTGRES_DIR
+janitor = int((data.parent / f".{data.name}.janitor").read_text())
+postmaster = int((data / "postmaster.pid").read_text().split()[0])
+for pid in (janitor, postmaster):  # as a machine crash would end them
+    os.kill(pid, signal.SIGKILL)
+    psutil.Process(pid).wait(10)
+os._exit(0)
 """
 
 
 @pytest.mark.parametrize("pid_file", ["left by a dead server", "naming another process"])
 def test_a_server_killed_mid_run_is_recovered_by_the_next_start(data, pid_file):
-    killed = python(KILLED_HOLDER, DEBUG="true", EMBEDDED_POSTGRES_DIR=str(data))
-    assert killed.returncode == 0, killed.stderr
-    postmaster = psutil.Process(postmaster_pid(data))
-    postmaster.kill()
-    postmaster.wait(10)
+    crashed = python(CRASH, DEBUG="true", EMBEDDED_POSTGRES_DIR=str(data))
+    assert crashed.returncode == 0, crashed.stderr
     assert postmaster_pid(data) is not None  # stale
     if pid_file == "naming another process":  # its number since taken by a live process
         stale = (data / "postmaster.pid").read_text().split("\n", 1)[1]
@@ -243,7 +266,7 @@ def test_a_server_killed_mid_run_is_recovered_by_the_next_start(data, pid_file):
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert out.strip()
-    # The dead process's handle is forgotten: the last live one stopped the server.
+    # The dead process's handle is forgotten: the server stops once unused.
     assert wait_until_stopped(data)
 
 

