@@ -198,7 +198,7 @@ def _known_comments(posts: list[Post]) -> dict[int, set[tuple[str, int]]]:
 def _comments(
     one: Capture, post: Post, *, known: set[tuple[str, int]], after: int, now: datetime
 ) -> list[tuple]:
-    """Rows (in _COMMENT_COLUMNS order) for the capture's comments that `known`
+    """Rows (in COMMENT_ROW order) for the capture's comments that `known`
     lacks, numbered from `after` + 1. Plain tuples: a large import makes
     hundreds of thousands, and COPY needs nothing more."""
     repeats: Counter[str] = Counter()
@@ -239,11 +239,19 @@ def _refresh_post(post: Post, one: Capture, now: datetime) -> bool:
     return differs
 
 
-_POST_COLUMNS = (
-    "id", "title", "slug", "author", "published", "published_text", "body", "source_name",
-    "source_hash", "capture_hashes", "last_comment_number", "time_zone", "created_at",
-    "updated_at",
-)  # fmt: skip
+def copy_fields(model, *, left_to_database: Sequence[str] = ()) -> tuple[str, ...]:
+    """The fields of `model` a COPY writes, in the model's order: every stored
+    field but the generated ones and those left to the database (each of which
+    must be nullable or have a db_default: COPY passes Django's defaults by)."""
+    return tuple(
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.generated and field.name not in left_to_database
+    )
+
+
+# A new post is a Post instance with every field set, the id included.
+_POST_FIELDS = copy_fields(Post)
 
 
 def _insert_posts(posts: list[Post]) -> None:
@@ -259,37 +267,38 @@ def _insert_posts(posts: list[Post]) -> None:
         )
         for post, (pk,) in zip(posts, cursor.fetchall(), strict=True):
             post.pk = pk
-        _copy(cursor, Post, _POST_COLUMNS, ([getattr(p, c) for c in _POST_COLUMNS] for p in posts))
+        _copy(cursor, Post, _POST_FIELDS, ([getattr(p, f) for f in _POST_FIELDS] for p in posts))
     for post in posts:
         post._state.adding = False
 
 
-def _copy(cursor, model, columns: Sequence[str], rows) -> None:
+def _copy(cursor, model, fields: Sequence[str], rows) -> None:
     # Binary COPY: PostgreSQL's fastest way in, and no text escaping of bytea.
     table = model._meta.db_table
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-    types = [_column_type(model, column) for column in columns]
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    columns = ", ".join(by_attname[name].column for name in fields)
+    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+    types = [by_attname[name].db_type(connection).split("(")[0] for name in fields]
     with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 
 
-def _column_type(model, column: str) -> str:
-    """The column's PostgreSQL type name without its length: varchar(90) -> varchar."""
-    field = next(f for f in model._meta.concrete_fields if f.column == column)
-    return field.db_type(connection).split("(")[0]
-
-
-_COMMENT_COLUMNS = (
+# An imported comment is a plain tuple that _comments() builds in COMMENT_ROW
+# order, which must be the model's (tests/test_import_command.py checks it);
+# what only a site comment has is left to the database.
+COMMENT_LEFT_TO_DATABASE = ("id", "parent", "ip_address", "edited_at", "submission")
+COMMENT_ROW = (
     "post_id", "number", "path", "author_name", "email", "website", "body", "posted",
     "posted_text", "status", "source_file", "source_line", "fingerprint", "occurrence",
     "created_at",
 )  # fmt: skip
+_COMMENT_FIELDS = copy_fields(Comment, left_to_database=COMMENT_LEFT_TO_DATABASE)
 
 
 def _insert_comments(rows: list[tuple]) -> None:
     if not rows:
         return
     with connection.cursor() as cursor:
-        _copy(cursor, Comment, _COMMENT_COLUMNS, rows)
+        _copy(cursor, Comment, _COMMENT_FIELDS, rows)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
+from django.utils import timezone
 
 from comments.models import Comment, Status
 from importers import loading
@@ -346,3 +347,28 @@ def test_long_titles_and_names_are_never_refused(capture_file):
     comment = Comment.objects.get()
     assert comment.author_name == prose.strip()
     assert Post.objects.get().title == title.strip()
+
+
+def test_the_copy_of_comments_writes_every_field_of_the_model():
+    """A field added to Comment must be loaded by the importer, or be one a
+    database default or NULL fills (COPY passes Django's defaults by)."""
+    fields = {f.name: f for f in Comment._meta.concrete_fields if not f.generated}
+    assert loading._COMMENT_FIELDS == loading.COMMENT_ROW, (
+        "add the field to loading.COMMENT_ROW and _comments(), or to COMMENT_LEFT_TO_DATABASE"
+    )
+    for name in loading.COMMENT_LEFT_TO_DATABASE:
+        field = fields[name]
+        assert field.primary_key or field.null or field.has_db_default(), name
+
+
+def test_imported_comment_rows_put_each_value_in_its_field():
+    capture = read_capture(Source(str(MAHDI), str(MAHDI)), NEW_YORK)
+    post = Post(pk=1, last_comment_number=0)
+    (row, *_) = loading._comments(capture, post, known=set(), after=0, now=timezone.now())
+    values = dict(zip(loading.COMMENT_ROW, row, strict=True))
+    first = capture.archive.comments[0]
+    assert values["author_name"] == first.author == "NEMETI IN SYRACUSE"
+    assert values["posted_text"] == first.posted_text
+    assert values["source_line"] == first.line
+    assert values["status"] == Status.PUBLISHED
+    assert values["number"] == 1
