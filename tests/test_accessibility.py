@@ -78,7 +78,9 @@ def test_keyboard_first_tab_reaches_a_visible_skip_link(browser, live_server, si
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
     box = skip.bounding_box()
-    assert box["x"] >= 0 and box["y"] >= 0 and box["width"] > 0  # on screen when focused
+    assert box["x"] >= 0
+    assert box["y"] >= 0
+    assert box["width"] > 0
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
     # Every focused control shows a visible outline.
@@ -87,7 +89,8 @@ def test_keyboard_first_tab_reaches_a_visible_skip_link(browser, live_server, si
         "getComputedStyle(document.activeElement).outlineStyle + ' '"
         " + getComputedStyle(document.activeElement).outlineWidth"
     )
-    assert outline.split()[0] != "none" and outline.split()[1] != "0px"
+    assert outline.split()[0] != "none"
+    assert outline.split()[1] != "0px"
     page.close()
 
 

@@ -134,6 +134,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_fresh_checkout_migrates_imports_and_serves_then_stops_its_server(data):
     env = {"DEBUG": "true", "EMBEDDED_POSTGRES_DIR": str(data)}
     migrate = manage("migrate", "--noinput", "-v0", **env)
@@ -168,6 +169,7 @@ def test_a_fresh_checkout_migrates_imports_and_serves_then_stops_its_server(data
     assert wait_until_stopped(data), "Ctrl-C on the site left its database server running"
 
 
+@pytest.mark.slow
 def test_the_site_ended_with_kill_stops_its_server_too(data):
     """As bin/serve runs it, with the reloader: the serving process connects in a
     thread of its own, where no signal handler can be set."""
@@ -212,6 +214,7 @@ def hold(data: Path, seconds: float) -> subprocess.Popen:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_server_stays_warm_between_commands_then_stops(data):
     first = hold(data, 0)
     started = first.communicate(timeout=120)[0]
@@ -220,6 +223,7 @@ def test_the_server_stays_warm_between_commands_then_stops(data):
     assert wait_until_stopped(data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
 def test_a_process_ended_with_kill_lets_its_server_stop_too(data, how):
     holder = hold(data, 60)
@@ -229,6 +233,7 @@ def test_a_process_ended_with_kill_lets_its_server_stop_too(data, how):
     assert wait_until_stopped(data), "kill left the database server running"
 
 
+@pytest.mark.slow
 def test_two_processes_started_at_once_on_a_fresh_folder_share_one_server(data):
     first, second = hold(data, 2), hold(data, 2)
     outputs = [process.communicate(timeout=120) for process in (first, second)]
@@ -253,6 +258,7 @@ os._exit(0)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pid_file", ["left by a dead server", "naming another process"])
 def test_a_server_killed_mid_run_is_recovered_by_the_next_start(data, pid_file):
     crashed = python(CRASH, DEBUG="true", EMBEDDED_POSTGRES_DIR=str(data))
@@ -270,6 +276,7 @@ def test_a_server_killed_mid_run_is_recovered_by_the_next_start(data, pid_file):
     assert wait_until_stopped(data)
 
 
+@pytest.mark.slow
 def test_a_folder_that_cannot_be_written_is_one_clear_sentence(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")

@@ -16,7 +16,7 @@ from posts.names import author_url, person_url
 from tests.conftest import ARCHIVES, MAHDI
 from tests.factories import reply
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

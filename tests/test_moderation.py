@@ -75,7 +75,8 @@ def test_approve_publishes_and_is_logged(admin_client):
     assert held.status == Status.PUBLISHED
     assert "First time here." in Client().get(post.get_absolute_url()).text
     entry = LogEntry.objects.get(object_id=str(held.pk))
-    assert entry.action_flag == CHANGE and "Approved (was pending)" in entry.get_change_message()
+    assert entry.action_flag == CHANGE
+    assert "Approved (was pending)" in entry.get_change_message()
 
 
 def test_remove_and_spam_hide_comments_and_leave_a_placeholder_above_replies(admin_client):
@@ -85,7 +86,8 @@ def test_remove_and_spam_hide_comments_and_leave_a_placeholder_above_replies(adm
     act(admin_client, "remove", [first])
     act(admin_client, "mark_spam", [second])
     html = Client().get(post.get_absolute_url()).text
-    assert first.body[:40] not in html and second.body[:40] not in html
+    assert first.body[:40] not in html
+    assert second.body[:40] not in html
     assert classes_of(html, first.pk) == "comment placeholder"
     assert f'id="comment-{second.pk}"' not in html  # no replies: no placeholder
     assert "Answering the first." in html
@@ -122,7 +124,8 @@ def test_post_list_shows_comment_counts_by_status(admin_client):
     change = admin_client.get(f"/admin/posts/post/{post.pk}/change/").text
     assert "14 published" in change
     pending = admin_client.get(f"{CHANGELIST}?post__id__exact={post.pk}&status__exact=pending")
-    assert pending.status_code == 200 and "Held" in pending.text
+    assert pending.status_code == 200
+    assert "Held" in pending.text
 
 
 def test_moderators_edit_the_blocklist(admin_client):

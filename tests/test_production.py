@@ -64,7 +64,8 @@ def test_the_image_is_slim_python_non_root_pinned_and_has_its_static_files():
         for line in (ROOT / "requirements/base.txt").read_text().splitlines()
         if line and not line.startswith("#")
     ]
-    assert pins and all(re.fullmatch(r"[\w.-]+(\[\w+\])?==[\w.]+", line) for line in pins)
+    assert pins
+    assert all(re.fullmatch(r"[\w.-]+(\[\w+\])?==[\w.]+", line) for line in pins)
     assert image_command() == ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
 
 
@@ -239,6 +240,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_health_pages_and_hashed_static_files(tmp_path):
     call_command("import_archive", str(MAHDI), stdout=io.StringIO())
@@ -279,7 +281,8 @@ def test_gunicorn_serves_health_pages_and_hashed_static_files(tmp_path):
         assert "NEMETI IN SYRACUSE</a> on " in body.decode()
         assert "March 21, 2007 at 7:33 PM</time>" in body.decode()
         csp = headers["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
