@@ -9,8 +9,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from comments.models import Comment
-from comments.rendering import paragraphs_html
 from posts.models import Post
+from posts.text import paragraphs_html
 from posts.times import zone_named
 
 FEED_LENGTH = 50
@@ -61,9 +61,7 @@ class PostComments(LatestComments):
 
     def get_object(self, request, year, month, day, slug):
         post = get_object_or_404(Post, slug=slug)
-        if post.get_absolute_url() != reverse(
-            "posts:detail", kwargs={"year": year, "month": month, "day": day, "slug": slug}
-        ):
+        if post.url_kwargs() != {"year": year, "month": month, "day": day, "slug": slug}:
             raise Http404("No post by that name on that day.")
         return post
 
@@ -77,7 +75,7 @@ class PostComments(LatestComments):
         return f"Comments on “{post.title}”, by {post.author}."
 
     def feed_url(self, post: Post) -> str:
-        return post.get_absolute_url() + "feed/"
+        return reverse("comments:post-feed", kwargs=post.url_kwargs())
 
     def items(self, post: Post):
         comments = Comment.objects.published().filter(post=post).order_by("-posted", "-number")
@@ -95,7 +93,7 @@ class PostCommentsAtom(PostComments):
         return self.description(post)
 
     def feed_url(self, post: Post) -> str:
-        return post.get_absolute_url() + "feed/atom/"
+        return reverse("comments:post-feed-atom", kwargs=post.url_kwargs())
 
 
 def _with_post(comment: Comment, post: Post) -> Comment:

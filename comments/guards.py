@@ -14,7 +14,7 @@ from django.db.models import Value
 from django.db.models.functions import Upper
 
 from comments.models import BlockedTerm, Comment, Status
-from comments.rendering import find_urls
+from posts.text import find_urls
 
 
 def client_address(request) -> str:

@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 
 import posts.names  # noqa: F401  (registers the <name:…> converter)
 from comments import feeds, views
+from posts.urls import POST
 
 app_name = "comments"
 urlpatterns = [
@@ -15,4 +16,6 @@ urlpatterns = [
     path("people/<name:name>/", views.person, name="person"),
     path("feeds/comments/", feeds.LatestComments(), name="feed"),
     path("feeds/comments/atom/", feeds.LatestCommentsAtom(), name="feed-atom"),
+    re_path(rf"{POST}feed/$", feeds.PostComments(), name="post-feed"),
+    re_path(rf"{POST}feed/atom/$", feeds.PostCommentsAtom(), name="post-feed-atom"),
 ]

@@ -6,8 +6,8 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
-from comments.rendering import paragraphs_html
 from posts.models import Post
+from posts.text import paragraphs_html
 
 FEED_LENGTH = 30
 

@@ -38,22 +38,6 @@ class PostQuerySet(models.QuerySet):
             comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
         )
 
-    def with_comment_counts_by_status(self) -> PostQuerySet:
-        """Annotate `<status>_count` for each comment status (the admin's list)."""
-        from comments.models import Comment, Status
-
-        def count(status):
-            counts = (
-                Comment.objects.filter(post=OuterRef("pk"), status=status)
-                .order_by()
-                .values("post")
-                .annotate(n=Count("*"))
-                .values("n")
-            )
-            return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-
-        return self.annotate(**{f"{status}_count": count(status) for status in Status.values})
-
     def by_author(self, name: str) -> PostQuerySet:
         """A byline's posts, newest first (on `post_author`)."""
         return self.with_comment_counts().filter(author=name).order_by("-published", "-pk")
@@ -149,16 +133,17 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
+        return reverse("posts:detail", kwargs=self.url_kwargs())
+
+    def url_kwargs(self) -> dict[str, str]:
+        """What names the post in its URLs, and in the URLs below it."""
         day = timezone.localtime(self.published).date()
-        return reverse(
-            "posts:detail",
-            kwargs={
-                "year": f"{day.year:04d}",
-                "month": f"{day.month:02d}",
-                "day": f"{day.day:02d}",
-                "slug": self.slug,
-            },
-        )
+        return {
+            "year": f"{day.year:04d}",
+            "month": f"{day.month:02d}",
+            "day": f"{day.day:02d}",
+            "slug": self.slug,
+        }
 
     @property
     def capture_name(self) -> str:

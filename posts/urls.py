@@ -3,7 +3,6 @@ from django.urls import path, re_path
 from django.views.decorators.cache import cache_page
 
 import posts.names  # noqa: F401  (registers the <name:…> converter)
-from comments.feeds import PostComments, PostCommentsAtom
 from posts import feeds, views
 
 app_name = "posts"
@@ -24,8 +23,6 @@ urlpatterns = [
     re_path(rf"^{YEAR}/{MONTH}/$", views.MonthArchive.as_view(), name="month"),
     re_path(rf"^{YEAR}/{MONTH}/{DAY}/$", views.DayArchive.as_view(), name="day"),
     re_path(rf"{POST}$", views.post_detail, name="detail"),
-    re_path(rf"{POST}feed/$", PostComments(), name="comments-feed"),
-    re_path(rf"{POST}feed/atom/$", PostCommentsAtom(), name="comments-feed-atom"),
     path("authors/", views.author, name="authors"),
     path("authors/<name:name>/", views.author, name="author"),
     path("search/", views.search_page, name="search"),

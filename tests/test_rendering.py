@@ -3,8 +3,9 @@
 import pytest
 
 from comments.models import Status
-from comments.rendering import ThreadContext, paragraphs_html, thread_html
+from comments.rendering import ThreadContext, thread_html
 from comments.threads import visible_thread
+from posts.text import paragraphs_html
 from tests.factories import PostFactory, reply
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,8 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from comments.rendering import paragraphs_html, thread_html
+from comments.rendering import thread_html
+from posts.text import paragraphs_html
 
 register = template.Library()
 
