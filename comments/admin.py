@@ -1,9 +1,67 @@
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from comments.models import BlockedTerm, Comment, Status
+from posts.admin import PostAdmin
+from posts.models import Post
+
+
+def _status_count(status: str):
+    counts = (
+        Comment.objects.filter(post=OuterRef("pk"), status=status)
+        .order_by()
+        .values("post")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def _count_column(status: str):
+    def count(self, post: Post) -> int:
+        return getattr(post, f"{status}_count")
+
+    return admin.display(description=status, ordering=f"{status}_count")(count)
+
+
+admin.site.unregister(Post)
+
+
+@admin.register(Post)
+class PostWithCommentsAdmin(PostAdmin):
+    """The posts app's admin of posts, with how many comments each has in each
+    status, linked to the comment list."""
+
+    list_display = [*PostAdmin.list_display, *(f"{s}_count" for s in Status.values)]
+    readonly_fields = [*PostAdmin.readonly_fields[:2], "comment_counts",
+                       *PostAdmin.readonly_fields[2:]]  # fmt: skip
+
+    def get_queryset(self, request):
+        counts = {f"{status}_count": _status_count(status) for status in Status.values}
+        return super().get_queryset(request).annotate(**counts)
+
+    @admin.display(description="comments")
+    def comment_counts(self, post: Post) -> str:
+        counts = [
+            format_html(
+                '<a href="{}?post__id__exact={}&amp;status__exact={}">{} {}</a>',
+                reverse("admin:comments_comment_changelist"),
+                post.pk,
+                status,
+                getattr(post, f"{status}_count"),
+                status,
+            )  # fmt: skip
+            for status in Status.values
+        ]
+        return format_html(", ".join(["{}"] * len(counts)), *counts)
+
+
+for _status in Status.values:
+    setattr(PostWithCommentsAdmin, f"{_status}_count", _count_column(_status))
 
 
 class OriginFilter(admin.SimpleListFilter):

@@ -32,5 +32,16 @@ def test_admin_lists_and_edits_posts_and_comments(admin_client, imported):
     assert "NEMETI IN SYRACUSE" in admin_client.get("/admin/comments/comment/?q=NEMETI").text
 
 
+def test_the_post_list_counts_each_posts_comments_by_status(admin_client, imported):
+    Comment.objects.filter(author_name="Zorro").update(status=Comment.Status.SPAM)
+    html = admin_client.get("/admin/posts/post/").text
+    spam = Comment.objects.filter(status=Comment.Status.SPAM).count()
+    assert f'<td class="field-published_count">{15 - spam}</td>' in html
+    assert f'<td class="field-spam_count">{spam}</td>' in html
+    post = Post.objects.get()
+    page = admin_client.get(f"/admin/posts/post/{post.pk}/change/").text
+    assert f"?post__id__exact={post.pk}&amp;status__exact=spam" in page
+
+
 def test_admin_requires_a_staff_login(client):
     assert client.get("/admin/comments/comment/").status_code == 302
