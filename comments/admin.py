@@ -73,9 +73,9 @@ class OriginFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "imported":
-            return queryset.exclude(fingerprint="")
+            return queryset.imported()
         if self.value() == "site":
-            return queryset.filter(fingerprint="")
+            return queryset.written_here()
         return queryset
 
 

@@ -78,7 +78,7 @@ def is_known_commenter(name: str, email: str) -> bool:
     """
     return (
         Comment.objects.published()
-        .filter(fingerprint="")
+        .written_here()
         .annotate(upper_name=Upper("author_name"), upper_email=Upper("email"))
         .filter(upper_name=Upper(Value(name)), upper_email=Upper(Value(email)))
         .exists()

@@ -21,7 +21,15 @@ MONTH_NAMES = (
 class CommentQuerySet(models.QuerySet):
     def published(self) -> CommentQuerySet:
         """The one spelling of 'a reader may see this comment'."""
-        return self.filter(status=Status.PUBLISHED)
+        return self.filter(PUBLISHED)
+
+    def imported(self) -> CommentQuerySet:
+        """Comments that came from an archive's captures."""
+        return self.filter(IMPORTED)
+
+    def written_here(self) -> CommentQuerySet:
+        """Comments written on this site."""
+        return self.filter(WRITTEN_HERE)
 
     def by_person(self, name: str) -> CommentQuerySet:
         """Everything published under a name, newest first (on `comment_person`)."""
@@ -57,7 +65,7 @@ class CommentQuerySet(models.QuerySet):
                 "status",
                 "edited_at",
                 "number",
-                "source_line",
+                "fingerprint",
             )
         )
 
@@ -73,6 +81,12 @@ class Status(models.TextChoices):
     PENDING = "pending", "pending moderation"
     SPAM = "spam"
     REMOVED = "removed"
+
+
+# The one spelling of each state, in queries, constraints and index conditions.
+PUBLISHED = Q(status=Status.PUBLISHED)
+IMPORTED = ~Q(fingerprint="")  # every imported comment, and only those, has a fingerprint
+WRITTEN_HERE = Q(fingerprint="")
 
 
 class Comment(models.Model):
@@ -148,7 +162,7 @@ class Comment(models.Model):
             # What makes re-importing a no-op, even with two importers at once.
             models.UniqueConstraint(
                 fields=["post", "fingerprint", "occurrence"],
-                condition=~Q(fingerprint=""),
+                condition=IMPORTED,
                 name="imported_comment_identity",
             ),
             # A double click or a reload of the form's POST makes one comment.
@@ -159,8 +173,8 @@ class Comment(models.Model):
                 condition=Q(status__in=Status.values), name="comment_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(fingerprint="", source_line__isnull=True)
-                | (~Q(fingerprint="") & Q(source_line__isnull=False)),
+                condition=(WRITTEN_HERE & Q(source_line__isnull=True))
+                | (IMPORTED & Q(source_line__isnull=False)),
                 name="comment_imported_has_source",
             ),
         ]
@@ -176,27 +190,25 @@ class Comment(models.Model):
             # The moderation queue and other non-published states:
             models.Index(
                 fields=["status", "posted"],
-                condition=~Q(status="published"),
+                condition=~PUBLISHED,
                 name="comment_moderation",
             ),
             # "Has this commenter been approved before?" (site comments only).
             models.Index(
                 Upper("author_name"),
                 Upper("email"),
-                condition=Q(fingerprint=""),
+                condition=WRITTEN_HERE,
                 name="comment_site_author",
             ),
             GinIndex(fields=["search_vector"], name="comment_search"),
             # /people/NAME/, newest first.
             models.Index(
                 fields=["author_name", "-posted"],
-                condition=Q(status="published"),
+                condition=PUBLISHED,
                 name="comment_person",
             ),
             # The site-wide comments feed.
-            models.Index(
-                fields=["-posted"], condition=Q(status="published"), name="comment_recent"
-            ),
+            models.Index(fields=["-posted"], condition=PUBLISHED, name="comment_recent"),
         ]
         ordering = ["post", "path"]
 
@@ -222,7 +234,7 @@ class Comment(models.Model):
 
     @property
     def is_imported(self) -> bool:
-        return self.source_line is not None
+        return self.fingerprint != ""
 
     @property
     def zone_name(self) -> str:
@@ -230,7 +242,7 @@ class Comment(models.Model):
         return self.post.time_zone if self.is_imported else ""
 
     @property
-    def is_visible(self) -> bool:
+    def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
     @staticmethod

@@ -177,7 +177,7 @@ def _comment_html(entry: ThreadEntry, context: ThreadContext, urls: _Urls, *, li
         html.append(' <span class="origin">· written here</span>')
     html.append("</p>")
     actions = []
-    if comment.is_visible:
+    if comment.is_published:
         actions.append(
             f'<a class="reply" href="{urls.reply.format(comment.pk)}" '
             f'data-reply-to="{comment.pk}" data-name="{name}">Reply '

@@ -25,7 +25,7 @@ class ThreadEntry:
     @property
     def awaiting(self) -> bool:
         """Held for moderation: said to its author only, since nobody else sees it."""
-        return self.own and self.comment.status != Status.PUBLISHED
+        return self.own and not self.comment.is_published
 
 
 def visible_thread(comments: Iterable[Comment], own: Collection[int] = ()) -> list[ThreadEntry]:
@@ -36,7 +36,7 @@ def visible_thread(comments: Iterable[Comment], own: Collection[int] = ()) -> li
     own = set(own)
 
     def shown(comment: Comment) -> bool:
-        return comment.is_visible or (
+        return comment.is_published or (
             comment.pk in own and comment.status in (Status.PENDING, Status.SPAM)
         )
 

@@ -187,7 +187,7 @@ def _known_comments(posts: list[Post]) -> dict[int, set[tuple[str, int]]]:
     if posts:
         rows = (
             Comment.objects.filter(post__in=posts)
-            .exclude(fingerprint="")
+            .imported()
             .values_list("post_id", "fingerprint", "occurrence")
         )
         for post_id, fingerprint, occurrence in rows:

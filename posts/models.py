@@ -146,6 +146,11 @@ class Post(models.Model):
         }
 
     @property
+    def is_imported(self) -> bool:
+        """Came from an archive's captures (rather than written here)."""
+        return self.source_name != ""
+
+    @property
     def capture_name(self) -> str:
         """The capture file's name, without the folders it was imported from."""
         return self.source_name.replace("\\", "/").rsplit("/", 1)[-1]

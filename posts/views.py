@@ -80,7 +80,7 @@ def post_detail(request, year, month, day, slug):
             quotes=thread_quotes(post.body, comments),
             pages=pages.page_numbers() if pages.count > 1 else {},
             page=number,
-            imported_post=bool(post.source_name),
+            imported_post=post.is_imported,
         ),
         "comment_count": len(comments),
         "imported_count": (imported := sum(comment.is_imported for comment in comments)),
