@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
@@ -18,29 +17,9 @@ SLUG_LENGTH = 80
 
 
 class PostQuerySet(models.QuerySet):
-    def with_comment_counts(self) -> PostQuerySet:
-        """Annotate `comment_count`: the published comments of each post.
-
-        A correlated subquery rather than a JOIN + GROUP BY, so that a page of
-        twenty posts counts twenty posts' comments, not the whole table's.
-        """
-        from comments.models import Comment
-
-        counts = (
-            Comment.objects.published()
-            .filter(post=OuterRef("pk"))
-            .order_by()
-            .values("post")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        return self.annotate(
-            comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-        )
-
     def by_author(self, name: str) -> PostQuerySet:
         """A byline's posts, newest first (on `post_author`)."""
-        return self.with_comment_counts().filter(author=name).order_by("-published", "-pk")
+        return self.filter(author=name).order_by("-published", "-pk")
 
     def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
         """The posts published just before and just after `post` (on the
@@ -62,8 +41,8 @@ class PostQuerySet(models.QuerySet):
         return older, newer
 
     def for_index(self) -> PostQuerySet:
-        """The home page's list: newest first, with comment counts."""
-        return self.with_comment_counts().order_by("-published", "-pk")
+        """The home page's list: newest first."""
+        return self.order_by("-published", "-pk")
 
 
 class PostManager(models.Manager.from_queryset(PostQuerySet)):
@@ -100,6 +79,11 @@ class Post(models.Model):
     # out numbers under the row lock of an UPDATE, so concurrent writers never
     # take the same one (and a unique constraint backs that up).
     last_comment_number = models.PositiveIntegerField(default=0, editable=False)
+    # Read by every list of posts; a trigger of the comments app keeps it as
+    # comments are written, moderated and deleted (comments/migrations/).
+    comment_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Published comments."
+    )
     time_zone = models.CharField(
         max_length=64,
         blank=True,
@@ -131,6 +115,17 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # comment_count is the database's to keep: saving a post read a while
+        # ago (an edit in the admin) must not write back a count since changed.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not (field.primary_key or field.generated or field.name == "comment_count")
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("posts:detail", kwargs=self.url_kwargs())
