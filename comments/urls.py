@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 import posts.names  # noqa: F401  (registers the <name:…> converter)
-from comments import feeds, views
+from comments import feeds, pages, views
 from posts.urls import POST
 
 app_name = "comments"
@@ -16,6 +16,8 @@ urlpatterns = [
     path("people/<name:name>/", views.person, name="person"),
     path("feeds/comments/", feeds.LatestComments(), name="feed"),
     path("feeds/comments/atom/", feeds.LatestCommentsAtom(), name="feed-atom"),
+    re_path(rf"{POST}$", pages.post_page, name="post-page"),
+    path("search/", pages.search_page, name="search"),
     re_path(rf"{POST}feed/$", feeds.PostComments(), name="post-feed"),
     re_path(rf"{POST}feed/atom/$", feeds.PostCommentsAtom(), name="post-feed-atom"),
 ]

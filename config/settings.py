@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,6 +74,12 @@ for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _database["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A post's page is a post with its thread, which the comments app (built on
+# posts) serves: the wiring is here, so that posts need not know of it.
+ABSOLUTE_URL_OVERRIDES = {
+    "posts.post": lambda post: reverse("comments:post-page", kwargs=post.url_kwargs()),
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -6,7 +6,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
@@ -127,8 +126,9 @@ class Post(models.Model):
             ]
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self) -> str:
-        return reverse("posts:detail", kwargs=self.url_kwargs())
+    # get_absolute_url: the post page, which shows the post with its thread, is
+    # the comments app's; config wires it (ABSOLUTE_URL_OVERRIDES), so that
+    # posts need not know the app built on it.
 
     def url_kwargs(self) -> dict[str, str]:
         """What names the post in its URLs, and in the URLs below it."""

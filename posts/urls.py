@@ -22,10 +22,8 @@ urlpatterns = [
     re_path(rf"^{YEAR}/$", views.YearArchive.as_view(), name="year"),
     re_path(rf"^{YEAR}/{MONTH}/$", views.MonthArchive.as_view(), name="month"),
     re_path(rf"^{YEAR}/{MONTH}/{DAY}/$", views.DayArchive.as_view(), name="day"),
-    re_path(rf"{POST}$", views.post_detail, name="detail"),
     path("authors/", views.author, name="authors"),
     path("authors/<name:name>/", views.author, name="author"),
-    path("search/", views.search_page, name="search"),
     path("feeds/posts/", feeds.LatestPosts(), name="feed"),
     path("feeds/posts/atom/", feeds.LatestPostsAtom(), name="feed-atom"),
 ]

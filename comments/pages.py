@@ -1,0 +1,82 @@
+"""The pages that show posts and comments together: a post with its thread,
+and search over both. They live here, in the app that builds on posts."""
+
+import datetime
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from comments.models import Comment
+from comments.quotes import thread_quotes
+from comments.rendering import ThreadContext
+from comments.search import search
+from comments.search_form import SearchForm
+from comments.threads import ThreadPages, visible_thread
+from comments.views import comment_form, own_comment_ids
+from posts.models import Post
+
+
+def post_page(request, year, month, day, slug):
+    """A post with its comment thread, a page of it at a time."""
+    try:
+        day = datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise Http404("No such date.") from None
+    post = get_object_or_404(Post, slug=slug)
+    if timezone.localtime(post.published).date() != day:
+        raise Http404("No post by that name on that day.")
+    number = _page_number(request)
+    entries = visible_thread(Comment.objects.thread(post), own=own_comment_ids(request))
+    pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
+    if number > pages.count:
+        raise Http404("The thread has no such page.")
+    shown = pages.page(number)
+    comments = [entry.comment for entry in entries if not entry.placeholder]
+    before = sum(not entry.placeholder for entry in entries[: pages.bounds[number - 1][0]])
+    on_page = sum(not entry.placeholder for entry in shown)
+    previous_post, next_post = Post.objects.neighbours(post)
+    context = {
+        "post": post,
+        "comments": shown,
+        "thread": ThreadContext(
+            post_zone=post.zone,
+            quotes=thread_quotes(post.body, comments),
+            pages=pages.page_numbers() if pages.count > 1 else {},
+            page=number,
+            imported_post=post.is_imported,
+        ),
+        "comment_count": len(comments),
+        "imported_count": (imported := sum(comment.is_imported for comment in comments)),
+        "live_count": len(comments) - imported,
+        "thread_page": {
+            "number": number,
+            "count": pages.count,
+            "first": before + 1,
+            "last": before + on_page,
+            "numbers": range(1, pages.count + 1),
+        },
+        "previous_post": previous_post,
+        "next_post": next_post,
+        "form": comment_form(request, post),
+    }
+    return render(request, "comments/post.html", context)
+
+
+def _page_number(request) -> int:
+    value = request.GET.get("page", "1")
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 100_000:
+        raise Http404("No such page.")
+    return int(value)
+
+
+def search_page(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        found = search(**form.search_arguments())
+        results = Paginator(found, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+        results.object_list = found.hydrate(results.object_list)
+    return render(request, "comments/search.html", {"form": form, "results": results})
