@@ -8,6 +8,11 @@ has a realistic shape: archived top-level comments from a capture, then site
 replies that answer recent comments more often than old ones, nesting as deep
 as conversations go. Then requests each post page in-process through Django's
 test client and prints SQL queries per page, median and p99 render time.
+
+Then renders each whole thread (every comment, on one page) with the
+template the site uses (templates/comments/thread.jinja) and, side by side in
+the same run, with the f-string renderer it replaced (bench/legacy_thread.py),
+and prints both medians, their ratio and whether the markup is the same.
 """
 
 from __future__ import annotations
@@ -107,6 +112,38 @@ def measure(post, requests: int) -> tuple[int, float, float, int]:
     return len(queries), statistics.median(timings), p99, len(response.content)
 
 
+def _same_markup(html: str) -> str:
+    """Markup with the differences that do not matter taken out: white space
+    between tags, and how an escaped quote is spelt (&#39; or &#x27;)."""
+    html = html.replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
+    return "".join(line.strip() for line in html.splitlines())
+
+
+def measure_render(post, repeats: int) -> tuple[float, float, bool]:
+    """Median ms to render the whole thread with the template and with the
+    legacy renderer, and whether both write the same markup."""
+    from bench import legacy_thread
+    from comments.models import Comment
+    from comments.quotes import thread_quotes
+    from comments.rendering import ThreadContext, thread_html
+    from comments.threads import visible_thread
+
+    entries = visible_thread(Comment.objects.thread(post))
+    comments = [entry.comment for entry in entries]
+    context = ThreadContext(
+        post_zone=post.zone, quotes=thread_quotes(post.body, comments), imported_post=True
+    )
+    timings: dict[str, list[float]] = {"template": [], "legacy": []}
+    outputs = {}
+    for _ in range(repeats):
+        for name, render in (("template", thread_html), ("legacy", legacy_thread.thread_html)):
+            start = time.perf_counter()
+            outputs[name] = str(render(entries, context))
+            timings[name].append((time.perf_counter() - start) * 1000)
+    same = _same_markup(outputs["template"]) == _same_markup(outputs["legacy"])
+    return statistics.median(timings["template"]), statistics.median(timings["legacy"]), same
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
@@ -117,11 +154,22 @@ def main() -> None:
     setup_django()
     rng = random.Random(args.seed)
     print(f"{'comments':>8} {'depth':>5} {'queries':>7} {'median ms':>9} {'p99 ms':>7} {'KiB':>6}")
+    posts = []
     for size in args.sizes:
         post, depth = build_post(size, rng)
+        posts.append((size, post))
         queries, median, p99, size_bytes = measure(post, args.requests)
         kib = size_bytes / 1024
         print(f"{size:>8} {depth:>5} {queries:>7} {median:>9.1f} {p99:>7.1f} {kib:>6.0f}")
+    print()
+    print("Whole thread rendered, template against the f-string renderer it replaced:")
+    print(f"{'comments':>8} {'template ms':>11} {'f-string ms':>11} {'ratio':>6} {'markup':>9}")
+    for size, post in posts:
+        template, legacy, same = measure_render(post, args.requests)
+        verdict = "same" if same else "DIFFERENT"
+        print(
+            f"{size:>8} {template:>11.2f} {legacy:>11.2f} {template / legacy:>5.2f}x {verdict:>9}"
+        )
 
 
 if __name__ == "__main__":

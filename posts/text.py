@@ -1,17 +1,21 @@
-"""Plain text as HTML: paragraphs, line breaks and links, everything else escaped.
+"""Plain text as paragraphs, lines and links.
 
-The archive's posts and comments are plain text; this is the one place that
-turns them into markup (post bodies, comment bodies, feeds).
+The archive's posts and comments are plain text. This works out its shape
+(paragraphs split by a blank line, the lines inside them, the URLs to link);
+the markup is written, and everything escaped, by templates/text.jinja.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
 
 # http(s) URLs and bare www. addresses; no other scheme is ever linked.
 URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\")]}"
+
+# A paragraph is a list of (br, text, href) segments: br True where a line
+# break comes before it, href "" for plain text.
+Paragraph = list[tuple[bool, str, str]]
 
 
 def _urls(text: str):
@@ -36,26 +40,36 @@ def _trim(url: str) -> str:
     return url
 
 
-def linked_html(text: str) -> str:
-    """Escaped text with its URLs as links a search engine does not credit."""
+def paragraph(text: str) -> Paragraph:
+    """A paragraph as segments: its lines (a single line break inside it is
+    kept), and its URLs with the address each link goes to."""
     if "://" not in text and "www." not in text.lower():
-        return escape(text)
-    parts, start = [], 0
-    for at, url in _urls(text):
-        href = url if "://" in url else f"http://{url}"
-        parts.append(escape(text[start:at]))
-        parts.append(f'<a href="{escape(href)}" rel="nofollow ugc noopener">{escape(url)}</a>')
-        start = at + len(url)
-    parts.append(escape(text[start:]))
-    return "".join(parts)
+        if "\n" not in text:
+            return [(False, text, "")]  # most paragraphs: one line, no link
+        return [(index > 0, line, "") for index, line in enumerate(text.split("\n"))]
+    segments: Paragraph = []
+    for index, line in enumerate(text.split("\n")):
+        br, start = index > 0, 0
+        for at, url in _urls(line):
+            if at > start:
+                segments.append((br, line[start:at], ""))
+                br = False
+            segments.append((br, url, url if "://" in url else f"http://{url}"))
+            br, start = False, at + len(url)
+        if start < len(line) or br:
+            segments.append((br, line[start:], ""))
+    return segments
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Each paragraph of the text (split by a blank line) as segments."""
+    return [paragraph(part) for part in text.split("\n\n")] if text else []
 
 
 def paragraphs_html(text: str) -> str:
-    """Paragraphs (split by a blank line) as <p>, line breaks inside them as
-    <br>, URLs as links; everything else escaped."""
-    if not text:
-        return ""
-    return "".join(
-        "<p>" + linked_html(paragraph).replace("\n", "<br>") + "</p>"
-        for paragraph in text.split("\n\n")
-    )
+    """The text as <p> paragraphs with <br> line breaks and links a search
+    engine does not credit, from templates/text.jinja (everything escaped)."""
+    from django.template import engines
+
+    macro = engines["jinja2"].env.get_template("text.jinja").module.paragraphs
+    return str(macro(paragraphs(text)))

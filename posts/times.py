@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -21,9 +22,14 @@ def machine_time(moment: datetime, zone: ZoneInfo) -> tuple[str, str]:
     """(datetime attribute, tooltip) for a <time>: the instant with its UTC
     offset in `zone`, and words naming the zone: "America/New_York (EDT, UTC−04:00)"."""
     local = moment.astimezone(zone)
-    offset = local.strftime("%z")
-    sign = "−" if offset.startswith("-") else "+"
-    return (
-        local.isoformat(timespec="seconds"),
-        f"{zone.key} ({local.tzname()}, UTC{sign}{offset[1:3]}:{offset[3:5]})",
-    )
+    return local.isoformat(timespec="seconds"), _zone_words(zone.key, local.tzname(),
+                                                            local.utcoffset())  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _zone_words(key: str, abbreviation: str | None, offset: timedelta | None) -> str:
+    # A thread shows thousands of times in a handful of (zone, offset) pairs.
+    minutes = int(offset.total_seconds()) // 60 if offset else 0
+    hours, minutes = divmod(abs(minutes), 60)
+    sign = "−" if offset and offset < timedelta(0) else "+"
+    return f"{key} ({abbreviation}, UTC{sign}{hours:02d}:{minutes:02d})"

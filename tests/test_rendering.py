@@ -50,3 +50,16 @@ def test_placeholder_says_nothing_of_the_removed_text():
     html = render(post)
     assert "Secret" not in html
     assert "This comment was removed." in html
+
+
+def test_the_thread_template_takes_rows_apart_in_their_fields_order():
+    """The template unpacks each Row by position: a field added, dropped or
+    moved in one place and not the other would shift every value after it."""
+    import re
+    from pathlib import Path
+
+    from comments.rendering import Row
+
+    template = (Path(__file__).parent.parent / "templates/comments/thread.jinja").read_text()
+    unpacked = re.search(r"\{%- for (.*?) in rows -%\}", template).group(1)
+    assert [name.strip() for name in unpacked.split(",")] == list(Row._fields)

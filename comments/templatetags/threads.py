@@ -9,11 +9,11 @@ register = template.Library()
 
 @register.simple_tag
 def render_thread(entries, context):
-    """The <li> items of a thread, in order (see comments/rendering.py)."""
+    """The <li> items of a thread, in order (templates/comments/thread.jinja)."""
     return thread_html(entries, context)
 
 
 @register.filter
 def paragraphs(text: str):
-    """Text as escaped paragraphs with its links (see comments/rendering.py)."""
+    """Text as escaped paragraphs with its links (templates/text.jinja)."""
     return mark_safe(paragraphs_html(text))
