@@ -7,15 +7,17 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment
 from comments.quotes import thread_quotes
+from comments.readers import OwnComments
 from comments.rendering import ThreadContext
 from comments.search import search
 from comments.search_form import SearchForm
 from comments.threads import ThreadPages, visible_thread
-from comments.views import comment_form, own_comment_ids
+from comments.views import comment_form
 from posts.models import Post
 
 
@@ -29,35 +31,30 @@ def post_page(request, year, month, day, slug):
     if timezone.localtime(post.published).date() != day:
         raise Http404("No post by that name on that day.")
     number = _page_number(request)
-    entries = visible_thread(Comment.objects.thread(post), own=own_comment_ids(request))
+    own = OwnComments.of(request)
+    entries = visible_thread(Comment.objects.thread(post), own=own.ids)
     pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
     if number > pages.count:
         raise Http404("The thread has no such page.")
-    shown = pages.page(number)
-    comments = [entry.comment for entry in entries if not entry.placeholder]
-    before = sum(not entry.placeholder for entry in entries[: pages.bounds[number - 1][0]])
-    on_page = sum(not entry.placeholder for entry in shown)
+    comments = pages.comments
     previous_post, next_post = Post.objects.neighbours(post)
     context = {
         "post": post,
-        "comments": shown,
+        "comments": pages.page(number),
         "thread": ThreadContext(
             post_zone=post.zone,
             quotes=thread_quotes(post.body, comments),
             pages=pages.page_numbers() if pages.count > 1 else {},
             page=number,
             imported_post=post.is_imported,
+            editable_since=own.editable_since,
         ),
         "comment_count": len(comments),
         "imported_count": (imported := sum(comment.is_imported for comment in comments)),
         "live_count": len(comments) - imported,
-        "thread_page": {
-            "number": number,
-            "count": pages.count,
-            "first": before + 1,
-            "last": before + on_page,
-            "numbers": range(1, pages.count + 1),
-        },
+        "thread_page": pages.position(number),
+        "feed_url": reverse("comments:post-feed", kwargs=post.url_kwargs()),
+        "atom_url": reverse("comments:post-feed-atom", kwargs=post.url_kwargs()),
         "previous_post": previous_post,
         "next_post": next_post,
         "form": comment_form(request, post),

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.template import engines
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.models import Comment
@@ -45,6 +43,8 @@ class ThreadContext:
     pages: dict[int, int] = field(default_factory=dict)  # comment id -> page number
     page: int = 1
     imported_post: bool = False  # mark the comments written here after the archive
+    # The reader's own comments posted since may still be changed (OwnComments).
+    editable_since: datetime | None = None
 
 
 def _anchor_href(context: ThreadContext, comment_id: int) -> str:
@@ -125,7 +125,7 @@ def thread_rows(
 ) -> tuple[list[Row], list[bool]]:
     """The rows of a thread, and the <li>s left to close after the last.
     `reply_url` is the reply page's URL with {} for the comment's id."""
-    editable_since = timezone.now() - timedelta(seconds=settings.COMMENTS_EDIT_SECONDS)
+    editable_since = context.editable_since
     nested = _descendants(entries)
     rows: list[Row] = []
     open_: list[tuple[int, bool]] = []  # (depth, has replies) of the <li>s still open
@@ -157,7 +157,8 @@ def thread_rows(
                 entry.awaiting, _body(comment, context.quotes.get(comment.pk, {}), context),
                 person_url(name), when, zone_words,
                 reply_url.format(comment.pk) if comment.is_published else "",
-                entry.own and not entry.replied and comment.posted >= editable_since, replies,
+                entry.own and not entry.replied and editable_since is not None
+                and comment.posted >= editable_since, replies,
             )  # fmt: skip
         rows.append(row)
         open_.append((entry.depth, bool(replies)))

@@ -99,6 +99,18 @@ class ThreadPages:
     def count(self) -> int:
         return len(self.bounds)
 
+    @property
+    def comments(self) -> list[Comment]:
+        """Every comment the thread shows (placeholders are not comments)."""
+        return [entry.comment for entry in self.entries if not entry.placeholder]
+
+    def position(self, number: int) -> PagePosition:
+        """Where page `number` stands: which of the thread's comments it shows."""
+        start, end = self.bounds[number - 1]
+        before = sum(not entry.placeholder for entry in self.entries[:start])
+        shown = sum(not entry.placeholder for entry in self.entries[start:end])
+        return PagePosition(number, self.count, before + 1, before + shown)
+
     def page(self, number: int) -> list[ThreadEntry]:
         start, end = self.bounds[number - 1]
         return self.entries[start:end]
@@ -119,6 +131,20 @@ class ThreadPages:
             for number, (start, end) in enumerate(self.bounds, start=1)
             for entry in self.entries[start:end]
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PagePosition:
+    """ "Comments 301–600 of 1,234 · page 2 of 5"."""
+
+    number: int
+    count: int
+    first: int  # the first comment shown, counting from 1
+    last: int
+
+    @property
+    def numbers(self) -> range:
+        return range(1, self.count + 1)
 
 
 def _thread_end(entries: list[ThreadEntry], start: int) -> int:

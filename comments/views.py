@@ -3,8 +3,6 @@ forms.py, guards.py and services.py."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -12,28 +10,22 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from comments import readers
 from comments.forms import CommentForm, EditForm
 from comments.guards import client_address, over_rate_limit
 from comments.models import Comment
+from comments.readers import OwnComments
 from comments.services import HasReplies, comment_delete, comment_edit, comment_submit
 from comments.threads import ThreadPages, visible_thread
 from posts.models import Post
 
-OWN_KEY = "comments.own"  # {comment id: posted, seconds since 1970} of this browser's comments
-DETAILS_KEY = "comments.details"  # the name, email and website to fill in next time
-OWN_KEPT = 50
-
 
 def comment_form(request, post: Post, *, parent: Comment | None = None) -> CommentForm:
     """An empty form for `post`, with the reader's remembered details."""
-    initial = dict(request.session.get(DETAILS_KEY, {}))
+    initial = readers.remembered_details(request.session)
     if parent is not None:
         initial["parent"] = parent.pk
     return CommentForm(post=post, initial=initial)
-
-
-def own_comment_ids(request) -> set[int]:
-    return {int(pk) for pk in request.session.get(OWN_KEY, {})}
 
 
 @require_POST
@@ -51,15 +43,9 @@ def post_comment(request, post_id: int):
         form.renew_stamp()
         return compose(request, post, form)
     comment, _ = comment_submit(form=form, address=address or None)
-    _remember(request, comment, form.cleaned_data)
+    OwnComments.of(request).add(comment)
+    readers.remember_details(request.session, form.cleaned_data)
     return HttpResponseRedirect(comment_location(request, comment) or post.get_absolute_url())
-
-
-def _remember(request, comment: Comment, data: dict) -> None:
-    own = dict(request.session.get(OWN_KEY, {}))
-    own[str(comment.pk)] = int(comment.posted.timestamp())
-    request.session[OWN_KEY] = dict(list(own.items())[-OWN_KEPT:])
-    request.session[DETAILS_KEY] = {k: data[k] for k in ("name", "email", "website")}
 
 
 def compose(request, post: Post, form: CommentForm, *, status: int = 200, limited=False):
@@ -84,7 +70,7 @@ def reply(request, comment_id: int):
 @require_POST
 def forget_details(request):
     """Forget the remembered name, email and website, and go back to the page."""
-    request.session.pop(DETAILS_KEY, None)
+    readers.forget_details(request.session)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -96,8 +82,7 @@ def forget_details(request):
 def _own_editable(request, comment_id: int) -> Comment:
     """The reader's own comment, if still within its edit window; else 404."""
     comment = get_object_or_404(Comment.objects.select_related("post"), pk=comment_id)
-    posted = request.session.get(OWN_KEY, {}).get(str(comment.pk))
-    if posted is None or time.time() - posted > settings.COMMENTS_EDIT_SECONDS:
+    if not OwnComments.of(request).may_change(comment):
         raise Http404("Only its author can change a comment, and only for a while.")
     return comment
 
@@ -130,9 +115,7 @@ def delete(request, comment_id: int):
         except HasReplies:
             replied = True
         else:
-            own = dict(request.session.get(OWN_KEY, {}))
-            own.pop(str(comment_id), None)
-            request.session[OWN_KEY] = own
+            OwnComments.of(request).forget(comment_id)
             return HttpResponseRedirect(comment.post.get_absolute_url() + "#comments")
     return render(request, "comments/delete.html", {"comment": comment, "replied": replied})
 
@@ -150,7 +133,8 @@ def permalink(request, comment_id: int):
 def comment_location(request, comment: Comment) -> str | None:
     """The URL of the thread page that shows `comment` to this reader, with
     its anchor; None if the comment is not shown to them."""
-    entries = visible_thread(Comment.objects.thread(comment.post), own=own_comment_ids(request))
+    own = OwnComments.of(request).ids
+    entries = visible_thread(Comment.objects.thread(comment.post), own=own)
     page = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
     if page is None:
         return None

@@ -1,0 +1,63 @@
+"""What a reader's browser remembers of them, in its session: the comments it
+wrote, which it may still change, and the details to fill in next time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from comments.models import Comment
+
+OWN_KEY = "comments.own"  # the ids of this browser's comments, newest last
+DETAILS_KEY = "comments.details"  # the name, email and website to fill in next time
+OWN_KEPT = 50
+
+
+class OwnComments:
+    """The comments this browser wrote. One may be changed (edited or
+    deleted) for COMMENTS_EDIT_SECONDS after it was posted, by one clock:
+    `now`, against the comment's own posted time."""
+
+    def __init__(self, session, *, now: datetime | None = None) -> None:
+        self.session = session
+        self.now = now or timezone.now()
+
+    @classmethod
+    def of(cls, request) -> OwnComments:
+        return cls(request.session)
+
+    def _stored(self) -> list[int]:
+        return [int(pk) for pk in self.session.get(OWN_KEY, ())]  # ints, or older str keys
+
+    @property
+    def ids(self) -> set[int]:
+        return set(self._stored())
+
+    @property
+    def editable_since(self) -> datetime:
+        """Comments posted at or after this may still be changed."""
+        return self.now - timedelta(seconds=settings.COMMENTS_EDIT_SECONDS)
+
+    def may_change(self, comment: Comment) -> bool:
+        return comment.pk in self.ids and comment.posted >= self.editable_since
+
+    def add(self, comment: Comment) -> None:
+        kept = [pk for pk in self._stored() if pk != comment.pk]
+        self.session[OWN_KEY] = [*kept, comment.pk][-OWN_KEPT:]
+
+    def forget(self, comment_id: int) -> None:
+        self.session[OWN_KEY] = [pk for pk in self._stored() if pk != comment_id]
+
+
+def remembered_details(session) -> dict[str, str]:
+    return dict(session.get(DETAILS_KEY, {}))
+
+
+def remember_details(session, data: dict) -> None:
+    session[DETAILS_KEY] = {key: data[key] for key in ("name", "email", "website")}
+
+
+def forget_details(session) -> None:
+    session.pop(DETAILS_KEY, None)
