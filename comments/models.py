@@ -18,7 +18,7 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 
-class CommentQuerySet(models.QuerySet):
+class CommentQuerySet(models.QuerySet["Comment"]):
     def published(self) -> CommentQuerySet:
         """The one spelling of 'a reader may see this comment'."""
         return self.filter(PUBLISHED)
@@ -41,7 +41,7 @@ class CommentQuerySet(models.QuerySet):
             .defer("post__body", "post__capture_hashes")
         )
 
-    def latest(self) -> CommentQuerySet:
+    def newest(self) -> CommentQuerySet:
         """The newest published comments on the site (on `comment_recent`)."""
         return self.published().select_related("post").order_by("-posted", "-pk")
 
@@ -70,8 +70,11 @@ class CommentQuerySet(models.QuerySet):
         )
 
 
-class CommentManager(models.Manager.from_queryset(CommentQuerySet)):
-    def get_queryset(self) -> CommentQuerySet:
+_CommentManagerBase = models.Manager.from_queryset(CommentQuerySet)
+
+
+class CommentManager(_CommentManagerBase):
+    def get_queryset(self):
         # The search vector is as large as the text and only search reads it.
         return super().get_queryset().defer("search_vector")
 

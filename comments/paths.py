@@ -25,10 +25,10 @@ def segment_at(unix_seconds: int, number: int) -> bytes:
     return (unix_seconds + _UNIX_EPOCH).to_bytes(5, "big") + number.to_bytes(4, "big")
 
 
-def child_path(parent_path: bytes | None, posted: datetime, number: int) -> bytes:
+def child_path(parent_path: bytes | memoryview | None, posted: datetime, number: int) -> bytes:
     return bytes(parent_path or b"") + segment(posted, number)
 
 
-def depth(path: bytes) -> int:
+def depth(path: bytes | memoryview) -> int:
     """0 for a comment on the post, 1 for a reply to it, and so on."""
     return len(path) // SEGMENT_SIZE - 1

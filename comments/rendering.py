@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.template import engines
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.models import Comment
 from comments.quotes import Source
 from comments.threads import ThreadEntry
+from posts.jinja import jinja2_environment
 from posts.names import person_url
 from posts.text import Paragraph, paragraph
 from posts.times import machine_time, zone_named
@@ -168,7 +168,7 @@ def thread_rows(
 def thread_html(entries: Iterable[ThreadEntry], context: ThreadContext) -> SafeString:
     """The thread's <li> items, rendered by templates/comments/thread.jinja."""
     rows, closing = thread_rows(list(entries), context, _url_pattern("comments:reply"))
-    template = engines["jinja2"].env.get_template("comments/thread.jinja")
+    template = jinja2_environment().get_template("comments/thread.jinja")
     html = template.render(
         rows=rows,
         closing=closing,

@@ -50,7 +50,7 @@ EMBEDDED_POSTGRES_DIR = BASE_DIR / env.str("EMBEDDED_POSTGRES_DIR", default="var
 EMBEDDED_POSTGRES_IDLE_SECONDS = env.int("EMBEDDED_POSTGRES_IDLE_SECONDS", default=5)
 
 
-def _database(url: str) -> dict:
+def _database_settings(url: str) -> dict:
     if url == "embedded":
         return {"ENGINE": "config.embedded_postgres", "NAME": "afterword", "USER": "postgres"}
     config = env.db_url_config(url)
@@ -62,13 +62,13 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {
-    "default": _database(_required_unless_debug("DATABASE_URL", env.str, "embedded")),
+    "default": _database_settings(_required_unless_debug("DATABASE_URL", env.str, "embedded")),
 }
 # An optional read replica; see config/routers.py for which reads it serves.
 READ_REPLICA = None  # the DATABASES alias reads go to, when there is one
 if "DATABASE_REPLICA_URL" in env.ENVIRON:
     READ_REPLICA = "replica"
-    DATABASES[READ_REPLICA] = _database(env.str("DATABASE_REPLICA_URL"))
+    DATABASES[READ_REPLICA] = _database_settings(env.str("DATABASE_REPLICA_URL"))
     DATABASES[READ_REPLICA]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 for _database in DATABASES.values():

@@ -66,6 +66,7 @@ def load(captures: Sequence[Capture]) -> list[Outcome]:
 
 
 def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
+    refusal: DatabaseError | None = None
     for _ in range(attempts):
         try:
             return _write_batch([one])

@@ -197,8 +197,9 @@ class _Parser:
         chrome_at = next(
             (i for i in range(byline_at + 1, len(lines)) if lines[i] in CHROME_STARTS), None
         )
+        comments: tuple[ParsedComment, ...] = ()
         if chrome_at is None:
-            body_end, comments = len(lines), ()
+            body_end = len(lines)
         else:
             trackback_at = next(
                 (i for i in range(chrome_at, len(lines)) if lines[i] == CHROME_END), None

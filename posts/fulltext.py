@@ -33,7 +33,9 @@ class SearchDocument(Func):
         super().__init__(*expressions, weights=weights)
         self.weights = weights
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]  # takes no function, template or joiner
+        self, compiler, connection, **extra_context
+    ):
         parts, params = [], []
         for expression, weight in zip(self.get_source_expressions(), self.weights, strict=True):
             sql, expression_params = compiler.compile(expression)

@@ -15,7 +15,7 @@ from posts.times import zone_named
 SLUG_LENGTH = 80
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(models.QuerySet["Post"]):
     def by_author(self, name: str) -> PostQuerySet:
         """A byline's posts, newest first (on `post_author`)."""
         return self.filter(author=name).order_by("-published", "-pk")
@@ -44,8 +44,11 @@ class PostQuerySet(models.QuerySet):
         return self.order_by("-published", "-pk")
 
 
-class PostManager(models.Manager.from_queryset(PostQuerySet)):
-    def get_queryset(self) -> PostQuerySet:
+_PostManagerBase = models.Manager.from_queryset(PostQuerySet)
+
+
+class PostManager(_PostManagerBase):
+    def get_queryset(self):
         # The search vector is as large as the text and only search reads it.
         return super().get_queryset().defer("search_vector")
 

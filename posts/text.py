@@ -69,7 +69,8 @@ def paragraphs(text: str) -> list[Paragraph]:
 def paragraphs_html(text: str) -> str:
     """The text as <p> paragraphs with <br> line breaks and links a search
     engine does not credit, from templates/text.jinja (everything escaped)."""
-    from django.template import engines
+    from posts.jinja import jinja2_environment
 
-    macro = engines["jinja2"].env.get_template("text.jinja").module.paragraphs
+    module = jinja2_environment().get_template("text.jinja").module
+    macro = module.paragraphs  # type: ignore[attr-defined]  # a macro the template defines
     return str(macro(paragraphs(text)))
