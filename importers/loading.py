@@ -81,10 +81,16 @@ def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
 
 @transaction.atomic
 def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
-    # A crash can lose only the last moments of an import, which a re-run
-    # restores; in exchange no commit waits for the disk.
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # For this transaction only (the third argument): a crash can lose only
+        # the last moments of an import, which a re-run restores, and in
+        # exchange no commit waits for the disk; and this batch counts the
+        # comments it adds to each post's comment_count itself, in the post
+        # rows it writes anyway (comments migration 0004).
+        cursor.execute(
+            "SELECT set_config('synchronous_commit', 'off', true),"
+            " set_config('afterword.import_counts', 'on', true)"
+        )
     existing = _existing_posts(captures)
     now = timezone.now()
     outcomes: dict[str, Outcome] = {}
@@ -112,13 +118,16 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
         )
 
     # Their bodies, only now: a re-run of unchanged captures never reads them.
-    current = Post.objects.in_bulk([post.pk for _, post in changed])
+    # Locked, so that a comment written on the site meanwhile waits, rather
+    # than being lost from the counters this batch writes back.
+    current = Post.objects.select_for_update().in_bulk([post.pk for _, post in changed])
     changed = [(one, current[post.pk]) for one, post in changed]
     known = _known_comments([post for _, post in changed])
     updated: list[Post] = []
     for one, post in changed:
         added = _comments(one, post, known=known[post.pk], after=post.last_comment_number, now=now)
         post.last_comment_number += len(added)
+        post.comment_count += len(added)  # imported comments are published
         comments.extend(added)
         post_updated = _refresh_post(post, one, now)
         updated.append(post)
@@ -128,9 +137,15 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
     Post.objects.bulk_update(
         updated,
         ["author", "published_text", "body", "source_name", "source_hash", "capture_hashes",
-         "last_comment_number", "updated_at"],
+         "last_comment_number", "comment_count", "updated_at"],
     )  # fmt: skip
-    _insert_comments(comments)
+    if comments:
+        _insert_comments(comments)
+        with connection.cursor() as cursor:
+            # "For this transaction" outlasts the batch when a caller's
+            # transaction holds it: comments written after it there are the
+            # trigger's to count.
+            cursor.execute("SELECT set_config('afterword.import_counts', 'off', true)")
     return [outcomes[one.source] for one in captures]
 
 
@@ -157,6 +172,7 @@ def _new_post(one: Capture, now: datetime) -> Post:
         source_hash=one.digest,
         capture_hashes=[one.digest],
         last_comment_number=len(archive.comments),
+        comment_count=len(archive.comments),
         time_zone=getattr(archive.published.tzinfo, "key", ""),
         created_at=now,
         updated_at=now,

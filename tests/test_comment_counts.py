@@ -30,6 +30,8 @@ def test_an_import_counts_its_comments_and_a_later_capture_adds_to_them(capture_
     later = MAHDI.read_text() + "\n\nLate.\n\nNightOwl on March 23, 2007 at 1:00 AM\n"
     call_command("import_archive", str(capture_file(later)), stdout=io.StringIO())
     assert count_of(post) == 16
+    reply(post=post)  # the importer's own counting ended with its transaction
+    assert count_of(post) == 17
 
 
 def test_site_comments_count_once_published():
@@ -63,3 +65,12 @@ def test_saving_a_post_read_earlier_never_writes_back_an_old_count():
     stale.save()  # as the admin's change form does
     assert count_of(post) == 1
     assert Post.objects.get(pk=post.pk).title == "A corrected title"
+
+
+def test_every_post_of_an_archive_counts_exactly_its_published_comments():
+    from tests.conftest import ARCHIVES
+
+    call_command("import_archive", str(ARCHIVES), "--batch-size", "3", stdout=io.StringIO())
+    call_command("import_archive", str(ARCHIVES), stdout=io.StringIO())  # changes nothing
+    for post in Post.objects.all():
+        assert post.comment_count == published_of(post), post.title

@@ -1,7 +1,11 @@
 """Keep posts_post.comment_count, the published comments of each post, in the
 database: every way a comment is written, moderated or deleted (the site, the
-admin's bulk actions, the importer's COPY) is one statement on the table, and
-a statement-level trigger sees all its rows at once in transition tables."""
+admin's bulk actions) is one statement on the table, and a statement-level
+trigger sees all its rows at once in transition tables.
+
+The importer counts what it adds itself, in the writes of posts it makes
+anyway, and says so with the setting afterword.import_counts: updating a
+post row again would recompute its stored search vector (importers/loading.py)."""
 
 from django.db import migrations
 
@@ -10,7 +14,9 @@ PUBLISHED = "published"  # comments.models.Status.PUBLISHED, as it is stored
 FUNCTION = f"""
 CREATE FUNCTION comments_count_published() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'INSERT' AND current_setting('afterword.import_counts', true) = 'on' THEN
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' THEN
         UPDATE posts_post SET comment_count = comment_count + d.n
         FROM (SELECT post_id, count(*) AS n FROM new_rows
               WHERE status = '{PUBLISHED}' GROUP BY post_id) d
