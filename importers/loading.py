@@ -53,16 +53,28 @@ def comment_fingerprint(author: str, unix_seconds: int, body: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+class DatabaseUnreachable(Exception):
+    """The database cannot be reached: no capture can be written, so the
+    import stops, saying so once rather than once a file."""
+
+
 def load(captures: Sequence[Capture]) -> list[Outcome]:
     """Write captures (distinct posts) and say what each one changed.
 
     Never raises for one capture's sake: a capture the database refuses even
-    on its own comes back as an Outcome with `error` set.
+    on its own comes back as an Outcome with `error` set. Raises
+    DatabaseUnreachable when the database itself is gone.
     """
     try:
         return _write_batch(captures)
-    except DatabaseError:
+    except DatabaseError as error:
+        if not connection.is_usable():
+            raise DatabaseUnreachable(first_line(error)) from None
         return [outcome for one in captures for outcome in _retry_alone(one)]
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:

@@ -150,6 +150,10 @@ def split_lines(text: str) -> list[str]:
 def parse_archive(data: bytes, *, path: str, zone: ZoneInfo) -> ParsedArchive:
     """Parse one capture. Raises ArchiveError naming the line at fault."""
     text, fell_back = decode(data)
+    if "\x00" in text:
+        # PostgreSQL stores no NUL in text, and no page shows one.
+        line = next(n for n, line in enumerate(split_lines(text), start=1) if "\x00" in line)
+        raise ArchiveError(path, line, "a NUL character (byte 0), which no text can hold")
     warnings: list[ArchiveWarning] = []
     if fell_back:
         warnings.append(ArchiveWarning(path, None, "not valid UTF-8; read as Windows-1252"))

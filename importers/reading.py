@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -25,17 +27,50 @@ class Capture:
 
 @dataclass(frozen=True, slots=True)
 class Unreadable:
-    """A capture that cannot be imported, with the report that says why."""
+    """A capture that cannot be imported, with the report that says why: an
+    error, or a warning for what is skipped on purpose (`warning` True)."""
 
     message: str
+    warning: bool = False
+
+
+class NotRegular(Exception):
+    """A path that is not a regular file: reading a named pipe could wait for
+    ever, and a device could never end."""
+
+    KINDS = {
+        stat.S_IFIFO: "a named pipe",
+        stat.S_IFSOCK: "a socket",
+        stat.S_IFCHR: "a device",
+        stat.S_IFBLK: "a device",
+        stat.S_IFDIR: "a folder",
+    }
+
+    def __init__(self, mode: int) -> None:
+        super().__init__(self.KINDS.get(stat.S_IFMT(mode), "not a regular file"))
+
+
+def read_regular(path: str, limit: int = -1) -> bytes:
+    """The bytes of a regular file (its first `limit`, if given); NotRegular
+    for anything else, found without blocking on it."""
+    mode = os.stat(path).st_mode  # a socket cannot even be opened
+    if not stat.S_ISREG(mode):
+        raise NotRegular(mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no wait, if it became a pipe since
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegular(mode)
+        return file.read(limit)
 
 
 def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unreadable:
     if isinstance(source, MissingPath):
         return Unreadable(str(source))
     try:
-        with open(source.path, "rb") as file:
-            data = file.read()
+        data = read_regular(source.path)
+    except NotRegular as kind:
+        return Unreadable(f"{source.name}: warning: {kind}, not a capture; skipped", warning=True)
     except OSError as error:
         return Unreadable(f"{source.name}: cannot read: {error.strerror}")
     try:
@@ -50,9 +85,8 @@ def title_line(path: str, limit: int = 4096) -> str:
     what keeps captures of one post together when an import is split up.
     Empty for a file that cannot be read or has no such line."""
     try:
-        with open(path, "rb") as file:
-            head = file.read(limit)
-    except OSError:
+        head = read_regular(path, limit)
+    except (OSError, NotRegular):
         return ""
     for raw in head.replace(b"\r", b"\n").split(b"\n"):
         line = decode(raw)[0].strip()

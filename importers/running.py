@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, connections
 
-from importers.loading import Outcome, load
+from importers.loading import DatabaseUnreachable, Outcome, load
 from importers.reading import Capture, Unreadable, read_capture, title_line
 from importers.sources import MissingPath, Source
 
@@ -71,7 +71,7 @@ def import_in_order(
         result = read_capture(source, zone)
         report = Report(files=1)
         if isinstance(result, Unreadable):
-            report.errors.append(result.message)
+            (report.warnings if result.warning else report.errors).append(result.message)
         else:
             report.warnings.extend(str(warning) for warning in result.archive.warnings)
             # Two captures of one post go to different batches, so that the
@@ -142,6 +142,8 @@ def _import_in_parallel(
                 yield payload
             elif kind == "done":
                 running.discard(number)
+            elif kind == "unreachable":
+                raise DatabaseUnreachable(payload)
             else:
                 raise WorkerFailed(f"import worker {number} failed:\n{payload}")
     finally:
@@ -165,6 +167,8 @@ def _worker(number: int, share, zone: ZoneInfo, batch_size: int, messages) -> No
                 gathered = Report()
         messages.put((number, "report", gathered))
         messages.put((number, "done", None))
+    except DatabaseUnreachable as error:
+        messages.put((number, "unreachable", str(error)))
     except BaseException:
         messages.put((number, "failed", traceback.format_exc()))
     finally:

@@ -37,7 +37,7 @@ def find_sources(arguments: Iterable[str]) -> Iterator[Source | MissingPath]:
             for relative in sorted(_walk(argument), key=lambda p: p.split(os.sep)):
                 name = os.path.join(argument, relative)
                 yield Source(name, name)
-        elif os.path.isfile(argument):
+        elif os.path.exists(argument):  # a file; reading it tells what else it may be
             yield Source(argument, argument)
         else:
             yield MissingPath(argument)

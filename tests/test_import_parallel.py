@@ -154,3 +154,39 @@ def test_a_real_import_prints_its_summary_once():
     run = import_in_a_process(MAHDI)
     assert run.returncode == 0, run.stderr
     assert run.stdout.count("Files: 1 imported") == 1, run.stdout
+
+
+def test_a_named_pipe_or_socket_among_the_captures_is_skipped_with_a_warning(tmp_path):
+    """Reading a named pipe would wait for ever: the import must not hang."""
+    import socket
+
+    shutil.copy(MAHDI, tmp_path / MAHDI.name)
+    os.mkfifo(tmp_path / "pipe.txt")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "socket.txt"))
+    try:
+        for extra in ([], ["--jobs", "2", "--batch-size", "1"]):
+            run = import_in_a_process(tmp_path, tmp_path / "pipe.txt", *extra)  # folder, and named
+            assert run.returncode == 0, run.stderr
+            warnings = sorted(run.stderr.splitlines())
+            assert warnings == [
+                f"{tmp_path / 'pipe.txt'}: warning: a named pipe, not a capture; skipped",
+                f"{tmp_path / 'pipe.txt'}: warning: a named pipe, not a capture; skipped",
+                f"{tmp_path / 'socket.txt'}: warning: a socket, not a capture; skipped",
+            ]
+        assert Post.objects.count() == 1
+    finally:
+        server.close()
+
+
+def test_an_unreachable_database_is_one_sentence_not_a_line_a_file(folder):
+    env = {**command_env(), "DATABASE_URL": "postgres://postgres@127.0.0.1:9/afterword"}
+    for jobs in ("1", "2"):
+        run = subprocess.run(
+            [sys.executable, "manage.py", "import_archive", "--jobs", jobs, str(folder)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 1
+        (line,) = run.stderr.strip().splitlines()
+        assert line.startswith("CommandError: cannot reach the database (")
+        assert line.endswith("nothing more was imported. Re-running the import later is safe.")

@@ -345,3 +345,9 @@ def test_impossible_byline_date_is_an_error_on_the_byline():
     error = error_of("T\n\nposted at 7:27 pm on February 30, 2007 by Allahpundit\n")
     assert error.line == 3
     assert "date does not exist" in error.message
+
+
+def test_a_nul_character_is_an_error_naming_its_line():
+    error = error_of(with_comments("Fine.\r\nA on March 21, 2007 at 7:33 PM\r\nBad\x00 byte.\n"))
+    assert error.line == HEAD.count("\n") + CHROME.count("\n") + 3
+    assert error.message == "a NUL character (byte 0), which no text can hold"

@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, connection
 
-from importers.loading import Outcome
+from importers.loading import DatabaseUnreachable, Outcome, first_line
 from importers.progress import Progress
 from importers.reading import Unreadable, read_capture
 from importers.running import Report, WorkerFailed, run_import, usable_jobs
@@ -77,10 +78,18 @@ class Command(BaseCommand):
             if options["verbosity"] >= 2:
                 self.stdout.write(f"Writing {len(sources)} files with {plural(jobs, 'process')}.")
             try:
+                connection.ensure_connection()
                 for report in run_import(sources, zone=zone, batch_size=batch_size, jobs=jobs):
                     self.absorb(report)
             except WorkerFailed as error:
                 raise CommandError(str(error)) from None
+            except (DatabaseUnreachable, OperationalError) as error:
+                self.progress.clear()
+                reason = error if isinstance(error, DatabaseUnreachable) else first_line(error)
+                raise CommandError(
+                    f"cannot reach the database ({reason}); nothing more was imported. "
+                    "Re-running the import later is safe."
+                ) from None
         self.progress.done()
 
         if not (quiet or json):
@@ -95,7 +104,7 @@ class Command(BaseCommand):
             result = read_capture(source, zone)
             self.progress.step()
             if isinstance(result, Unreadable):
-                self.fail(result.message)
+                (self.warn if result.warning else self.fail)(result.message)
                 continue
             archive = result.archive
             for warning in archive.warnings:
