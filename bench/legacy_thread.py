@@ -1,24 +1,25 @@
 """The thread renderer the site used before its template: HTML written in
 Python with f-strings and escape() on every field. Kept here only as the
-benchmark's anchor (bench/thread_bench.py renders the same thread with both)."""
+benchmark's anchor (bench/thread_bench.py renders the same thread with both).
+The pieces that did not change (nesting, anchors, URL finding) are the site's."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.quotes import Source
+from comments.rendering import ThreadContext, _anchor_href, _descendants, _url_pattern
 from comments.threads import ThreadEntry
 from posts.names import person_url
+from posts.text import _urls
 from posts.times import zone_named
 
 
@@ -31,33 +32,6 @@ def machine_time(moment: datetime, zone: ZoneInfo) -> tuple[str, str]:
         local.isoformat(timespec="seconds"),
         f"{zone.key} ({local.tzname()}, UTC{sign}{offset[1:3]}:{offset[3:5]})",
     )
-
-
-# http(s) URLs and bare www. addresses; no other scheme is ever linked.
-URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
-_TRAILING = ".,;:!?'\")]}"
-
-
-def _urls(text: str):
-    """(start, url) of each linkable URL in text."""
-    for match in URL_RE.finditer(text):
-        url = _trim(match.group())
-        if url and url.lower() not in {"www.", "http://", "https://"}:
-            yield match.start(), url
-
-
-def find_urls(text: str) -> list[str]:
-    return [url for _, url in _urls(text)]
-
-
-def _trim(url: str) -> str:
-    """Leave off punctuation that ends the sentence rather than the URL, keeping
-    a closing parenthesis that has its opening one inside (Wikipedia's links)."""
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
 
 
 def linked_html(text: str) -> str:
@@ -83,30 +57,6 @@ def paragraphs_html(text: str) -> str:
         "<p>" + linked_html(paragraph).replace("\n", "<br>") + "</p>"
         for paragraph in text.split("\n\n")
     )
-
-
-def _url_pattern(name: str) -> str:
-    """A URL with the comment's id left as {}: reverse() for each of a
-    thousand comments would cost more than rendering them."""
-    return reverse(name, args=[0]).replace("/0/", "/{}/")
-
-
-@dataclass(frozen=True)
-class ThreadContext:
-    """What a page knows about the thread beyond the entries it shows."""
-
-    post_zone: ZoneInfo  # imported times are read in the capture's zone
-    quotes: dict[int, dict[int, Source]] = field(default_factory=dict)
-    pages: dict[int, int] = field(default_factory=dict)  # comment id -> page number
-    page: int = 1
-    imported_post: bool = False  # mark the comments written here after the archive
-
-
-def _anchor_href(context: ThreadContext, comment_id: int) -> str:
-    page = context.pages.get(comment_id, context.page)
-    if page == context.page:
-        return f"#comment-{comment_id}"
-    return f"?page={page}#comment-{comment_id}" if page > 1 else f"?#comment-{comment_id}"
 
 
 def _body_html(comment, quoted: dict[int, Source], context: ThreadContext) -> str:
@@ -140,19 +90,6 @@ def _body_html(comment, quoted: dict[int, Source], context: ThreadContext) -> st
 
 def _paragraph(text: str) -> str:
     return "<p>" + linked_html(text).replace("\n", "<br>") + "</p>"
-
-
-def _descendants(entries: list[ThreadEntry]) -> list[int]:
-    """How many entries nest under each entry (on this page)."""
-    counts = [0] * len(entries)
-    open_: list[int] = []
-    for index, entry in enumerate(entries):
-        while open_ and entries[open_[-1]].depth >= entry.depth:
-            open_.pop()
-        for ancestor in open_:
-            counts[ancestor] += 1
-        open_.append(index)
-    return counts
 
 
 def thread_html(entries: Iterable[ThreadEntry], context: ThreadContext) -> SafeString:
