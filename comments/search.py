@@ -70,7 +70,7 @@ def _within(queryset: QuerySet, field: str, start, end) -> QuerySet:
     if start:
         moment = datetime.datetime.combine(start, datetime.time(), zone)
         queryset = queryset.filter(**{f"{field}__gte": moment})
-    if end:
+    if end and end < datetime.date.max:  # to the last day there is: no bound at all
         moment = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(), zone)
         queryset = queryset.filter(**{f"{field}__lt": moment})
     return queryset

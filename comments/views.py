@@ -18,6 +18,7 @@ from comments.readers import OwnComments
 from comments.services import HasReplies, comment_delete, comment_edit, comment_submit
 from comments.threads import ThreadPages, visible_thread
 from posts.models import Post
+from posts.names import page_name
 
 
 def comment_form(request, post: Post, *, parent: Comment | None = None) -> CommentForm:
@@ -145,7 +146,7 @@ def comment_location(request, comment: Comment) -> str | None:
 @require_GET
 def person(request, name: str | None = None):
     """Everything published under a name, newest first."""
-    name = name or request.GET.get("name") or ""
+    name = page_name(request, name)
     comments = Comment.objects.by_person(name)
     page = Paginator(comments, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     if not page.object_list:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import quote
 
+from django import forms
+from django.http import Http404
 from django.urls import register_converter, reverse
 
 
@@ -27,6 +29,23 @@ class NameConverter:
 
 
 register_converter(NameConverter, "name")
+
+
+class NameQuery(forms.Form):
+    # Django's CharField refuses NUL, which no name holds; spaces are kept.
+    name = forms.CharField(max_length=1000, strip=False)
+
+
+def page_name(request, name: str | None) -> str:
+    """The name a name page is for: from its path (the converter admits no
+    NUL), or from ?name= (the dot names). A 404 for one no name can be."""
+    if name:
+        return name
+    query = NameQuery(request.GET)
+    if not query.is_valid():
+        raise Http404("No such name.")
+    return query.cleaned_data["name"]
+
 
 _DOT_SEGMENTS = {".", ".."}
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.models import Post
+from posts.names import page_name
 
 
 class PostListView(ListView):
@@ -24,6 +25,12 @@ class _DateArchive:
     template_name = "posts/archive.html"
     allow_empty = False  # an empty period is a 404, and the neighbours skip them
     allow_future = True  # an archive has no scheduled posts: its dates are what they are
+
+    def get_dated_items(self):
+        try:
+            return super().get_dated_items()
+        except OverflowError:  # the day after 9999-12-31, which a period's bounds need
+            raise Http404("No such date.") from None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -45,7 +52,7 @@ class DayArchive(_DateArchive, DayArchiveView):
 
 
 def author(request, name=None):
-    name = name or request.GET.get("name") or ""
+    name = page_name(request, name)
     posts = Post.objects.by_author(name)
     page = Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
     if not page.object_list:
