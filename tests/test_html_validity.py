@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
+from django.views.defaults import server_error
 
 from comments.models import Comment
 from posts.models import Post
@@ -68,6 +70,8 @@ def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
         response = client.get(url)
         assert response.status_code == 200, name
         pages[name] = response.content.decode()
+    pages["not found"] = client.get("/no/such/page/").content.decode()
+    pages["server error"] = server_error(RequestFactory().get("/")).content.decode()
     assert validate(pages, tmp_path) == []
 
 
