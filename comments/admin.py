@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from comments.models import BlockedTerm, Comment, Status
+from comments.models import BlockedTerm, Comment, PurgedComment, Status
+from comments.services import comments_delete
 from posts.admin import PostAdmin
 from posts.models import Post
 
@@ -91,8 +92,23 @@ class CommentAdmin(admin.ModelAdmin):
     raw_id_fields = ["post", "parent"]
     readonly_fields = [
         "posted_text", "source_file", "source_line", "ip_address", "edited_at", "created_at",
+        "deleted_at", "deleted_by",
     ]  # fmt: skip
     actions = ["approve", "mark_spam", "remove", "restore"]
+
+    # Deleting here never erases: the comment becomes a tombstone (status
+    # "deleted", who and when) that the status filter lists, that its thread
+    # shows as removed if it has replies, and that a re-import of its capture
+    # respects. `manage.py purge_comments` removes rows, keeping a record.
+    def delete_model(self, request, obj):
+        comments_delete(Comment.objects.filter(pk=obj.pk), by=request.user.get_username())
+
+    def delete_queryset(self, request, queryset):
+        comments_delete(queryset, by=request.user.get_username())
+
+    def get_deleted_objects(self, objs, request):
+        # Nothing goes with a comment marked deleted: its replies stay where they are.
+        return [str(obj) for obj in objs], {"comments": len(objs)}, set(), []
 
     def lookup_allowed(self, lookup, value, request=None):
         # The post page's links to "this post's comments with this status".
@@ -146,6 +162,21 @@ class CommentAdmin(admin.ModelAdmin):
         self._moderate(
             request, queryset, Status.PUBLISHED, "Restored", only=Q(status=Status.REMOVED)
         )
+
+
+@admin.register(PurgedComment)
+class PurgedCommentAdmin(admin.ModelAdmin):
+    """Comments whose rows were purged: read only, kept so a re-import knows them."""
+
+    list_display = ["author_name", "post", "posted", "deleted_by", "deleted_at", "purged_at"]
+    search_fields = ["author_name", "body"]
+    list_select_related = ["post"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(BlockedTerm)

@@ -84,6 +84,9 @@ class Status(models.TextChoices):
     PENDING = "pending", "pending moderation"
     SPAM = "spam"
     REMOVED = "removed"
+    # Deleted, by a moderator or by its author: a tombstone moderators can
+    # read and a re-import respects. Only an explicit purge removes the row.
+    DELETED = "deleted"
 
 
 # The one spelling of each state, in queries, constraints and index conditions.
@@ -148,6 +151,14 @@ class Comment(models.Model):
         db_default="",  # imports write rows with COPY, past Django's defaults
         editable=False,
         help_text="Digest of the form submission: the same form sent twice is one comment.",
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.CharField(
+        max_length=150,
+        blank=True,
+        db_default="",  # imports write rows with COPY, past Django's defaults
+        editable=False,
+        help_text="Who deleted it: a moderator's user name, or “its author”.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -254,6 +265,34 @@ class Comment(models.Model):
         local = timezone.localtime(moment)
         clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
         return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock}"
+
+
+class PurgedComment(models.Model):
+    """What is left of a deleted comment once its row is purged: enough for
+    a moderator to see what it was, and for a re-import to leave it out."""
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=32, blank=True)  # empty: written here
+    occurrence = models.PositiveSmallIntegerField(default=0)
+    author_name = models.TextField()
+    body = models.TextField()
+    posted = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True)
+    deleted_by = models.CharField(max_length=150, blank=True)
+    purged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A re-import looks it up as it does a comment (importers/loading.py).
+            models.UniqueConstraint(
+                fields=["post", "fingerprint", "occurrence"],
+                condition=IMPORTED,
+                name="purged_comment_identity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name} (purged)"
 
 
 class BlockedTerm(models.Model):

@@ -6,11 +6,11 @@ import re
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from comments.guards import initial_status
-from comments.models import Comment, Status
+from comments.models import Comment, PurgedComment, Status
 from comments.paths import child_path
 from posts.models import Post
 
@@ -107,9 +107,45 @@ def comment_edit(comment: Comment, body: str) -> Comment:
     return locked
 
 
+BY_AUTHOR = "its author"  # deleted_by for a comment its writer deleted
+
+
 @transaction.atomic
 def comment_delete(comment: Comment) -> None:
+    """Its author deletes it: it leaves the thread, and a tombstone stays."""
     locked = Comment.objects.select_for_update().get(pk=comment.pk)
     if locked.replies.exists():
         raise HasReplies
-    locked.delete()
+    comments_delete(Comment.objects.filter(pk=locked.pk), by=BY_AUTHOR)
+
+
+def comments_delete(comments: QuerySet[Comment], *, by: str) -> int:
+    """Delete comments as the site does: each becomes a tombstone (status
+    DELETED, who and when), which its thread shows as removed if it has
+    replies and which a re-import of its capture never brings back. One
+    conditional UPDATE: a comment deleted twice at once is deleted once."""
+    return comments.exclude(status=Status.DELETED).update(
+        status=Status.DELETED, deleted_at=timezone.now(), deleted_by=by
+    )
+
+
+@transaction.atomic
+def comments_purge(*, deleted_before: datetime) -> tuple[int, int]:
+    """Remove the rows of comments deleted before `deleted_before`, keeping a
+    PurgedComment of each. Those with replies stay: their thread needs them.
+    Returns (purged, kept for their replies)."""
+    deleted = Comment.objects.filter(status=Status.DELETED, deleted_at__lt=deleted_before)
+    answered = deleted.filter(replies__isnull=False).distinct()
+    kept = answered.count()
+    doomed = list(
+        deleted.exclude(pk__in=answered.values("pk")).select_for_update().values(
+            "pk", "post_id", "fingerprint", "occurrence", "author_name", "body", "posted",
+            "deleted_at", "deleted_by",
+        )
+    )  # fmt: skip
+    PurgedComment.objects.bulk_create(
+        [PurgedComment(**{k: v for k, v in row.items() if k != "pk"}) for row in doomed],
+        ignore_conflicts=True,  # purged before, restored, deleted again: one is enough
+    )
+    Comment.objects.filter(pk__in=[row["pk"] for row in doomed]).delete()
+    return len(doomed), kept

@@ -27,7 +27,7 @@ from datetime import datetime
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from comments.models import Comment, Status
+from comments.models import IMPORTED, Comment, PurgedComment, Status
 from comments.paths import segment_at
 from importers.reading import Capture
 from posts.models import Post
@@ -219,7 +219,14 @@ def _known_comments(posts: list[Post]) -> dict[int, set[tuple[str, int]]]:
             .imported()
             .values_list("post_id", "fingerprint", "occurrence")
         )
-        for post_id, fingerprint, occurrence in rows:
+        # A deleted comment's row stays, and a purged one leaves a record:
+        # either way the capture's comment is known, and never comes back.
+        purged = (
+            PurgedComment.objects.filter(post__in=posts)
+            .filter(IMPORTED)
+            .values_list("post_id", "fingerprint", "occurrence")
+        )
+        for post_id, fingerprint, occurrence in (*rows, *purged):
             known[post_id].add((fingerprint, occurrence))
     return known
 
@@ -317,7 +324,9 @@ def _copy(cursor, model, fields: Sequence[str], rows) -> None:
 # An imported comment is a plain tuple that _comments() builds in COMMENT_ROW
 # order, which must be the model's (tests/test_import_command.py checks it);
 # what only a site comment has is left to the database.
-COMMENT_LEFT_TO_DATABASE = ("id", "parent", "ip_address", "edited_at", "submission")
+COMMENT_LEFT_TO_DATABASE = (
+    "id", "parent", "ip_address", "edited_at", "submission", "deleted_at", "deleted_by",
+)  # fmt: skip
 COMMENT_ROW = (
     "post_id", "number", "path", "author_name", "email", "website", "body", "posted",
     "posted_text", "status", "source_file", "source_line", "fingerprint", "occurrence",
