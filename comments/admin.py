@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from comments.models import BlockedTerm, Comment, PurgedComment, Status
+from comments.models import BlockedTerm, Comment, CommentRevision, PurgedComment, Status
 from comments.services import comments_delete
 from posts.admin import PostAdmin
 from posts.models import Post
@@ -80,8 +80,23 @@ class OriginFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RevisionInline(admin.TabularInline):
+    """The text each of its author's edits replaced, newest first, beside the current."""
+
+    model = CommentRevision
+    extra = 0
+    can_delete = False
+    fields = ["replaced_at", "status", "body"]
+    readonly_fields = fields
+    verbose_name_plural = "earlier texts (replaced by its author's edits)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    inlines = [RevisionInline]
     list_display = ["excerpt", "author_name", "post", "posted", "status", "origin", "on_site"]
     list_filter = ["status", OriginFilter, "posted"]
     search_fields = ["author_name", "email", "body"]

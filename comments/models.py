@@ -267,6 +267,21 @@ class Comment(models.Model):
         return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock}"
 
 
+class CommentRevision(models.Model):
+    """A comment's text before one of its author's edits, for moderators."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices)  # before the edit
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["comment", "-replaced_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.comment} before {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
 class PurgedComment(models.Model):
     """What is left of a deleted comment once its row is purged: enough for
     a moderator to see what it was, and for a re-import to leave it out."""

@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from comments.guards import initial_status
-from comments.models import Comment, PurgedComment, Status
+from comments.models import Comment, CommentRevision, PurgedComment, Status
 from comments.paths import child_path
 from posts.models import Post
 
@@ -94,16 +94,31 @@ class HasReplies(Exception):
     """A comment someone has answered can no longer be edited or deleted by its author."""
 
 
+class NotEditable(Exception):
+    """A comment a moderator holds, marked as spam or removed is not its author's to edit."""
+
+
 @transaction.atomic
 def comment_edit(comment: Comment, body: str) -> Comment:
+    """Its author edits a published comment. The new text is judged as a new
+    comment's would be (blocklist, link limit, moderation policy): one that
+    would be held leaves public view until a moderator decides. The text it
+    replaces is kept as a revision."""
     # FOR UPDATE conflicts with the key-share lock a new reply takes on its
     # parent: no reply can slip in between the check and the edit.
     locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.status != Status.PUBLISHED:
+        raise NotEditable
     if locked.replies.exists():
         raise HasReplies
+    CommentRevision.objects.create(comment=locked, body=locked.body, status=locked.status)
     locked.body = normalize_body(body)
+    locked.status = initial_status(
+        name=locked.author_name, email=locked.email, website=locked.website,
+        body=locked.body, address=locked.ip_address or "",
+    )  # fmt: skip
     locked.edited_at = timezone.now()
-    locked.save(update_fields=["body", "edited_at"])
+    locked.save(update_fields=["body", "status", "edited_at"])
     return locked
 
 

@@ -15,7 +15,13 @@ from comments.forms import CommentForm, EditForm
 from comments.guards import client_address, over_rate_limit
 from comments.models import Comment
 from comments.readers import OwnComments
-from comments.services import HasReplies, comment_delete, comment_edit, comment_submit
+from comments.services import (
+    HasReplies,
+    NotEditable,
+    comment_delete,
+    comment_edit,
+    comment_submit,
+)
 from comments.threads import ThreadPages, visible_thread
 from posts.models import Post
 from posts.names import page_name
@@ -93,16 +99,21 @@ def edit(request, comment_id: int):
     comment = _own_editable(request, comment_id)
     form = EditForm(request.POST or None, initial={"body": comment.body})
     replied = comment.replies.exists()
-    if request.method == "POST" and not replied and form.is_valid():
+    held = not comment.is_published
+    if request.method == "POST" and not (replied or held) and form.is_valid():
         try:
             comment_edit(comment, form.cleaned_data["body"])
         except HasReplies:
             replied = True
+        except NotEditable:
+            held = True
         else:
             location = comment_location(request, comment) or comment.post.get_absolute_url()
             return HttpResponseRedirect(location)
     return render(
-        request, "comments/edit.html", {"comment": comment, "form": form, "replied": replied}
+        request,
+        "comments/edit.html",
+        {"comment": comment, "form": form, "replied": replied, "held": held},
     )
 
 

@@ -367,6 +367,48 @@ def test_the_author_edits_their_comment_and_it_is_marked_edited(client, post, pu
     assert '<span class="edited">(edited)</span>' in client.get(post.get_absolute_url()).text
 
 
+def test_an_edit_is_judged_like_a_new_comment_and_keeps_the_old_text(
+    client, post, publish_at_once, admin_client
+):
+    send(client, post, body="A fair point.")
+    comment = Comment.objects.get()
+    BlockedTerm.objects.create(term="casino")
+    client.post(f"/comments/{comment.pk}/edit/", {"body": "Visit my casino."})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.SPAM  # out of public view
+    assert "my casino" not in Client().get(post.get_absolute_url()).text
+    (revision,) = comment.revisions.all()
+    assert (revision.body, revision.status) == ("A fair point.", Comment.Status.PUBLISHED)
+    change = admin_client.get(f"/admin/comments/comment/{comment.pk}/change/").text
+    assert "A fair point." in change  # the revision beside the current text
+
+
+def test_an_edit_with_many_links_waits_for_a_moderator(client, post, publish_at_once):
+    send(client, post)
+    comment = Comment.objects.get()
+    links = " ".join(f"https://example.org/{n}" for n in range(8))
+    client.post(f"/comments/{comment.pk}/edit/", {"body": links})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
+    assert "example.org/7" not in Client().get(post.get_absolute_url()).text
+    assert "Your comment is awaiting moderation." in client.get(post.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("status", ["removed", "spam", "pending"])
+def test_a_comment_with_the_moderators_cannot_be_edited_by_its_author(
+    client, post, publish_at_once, status
+):
+    send(client, post, body="As written.")
+    comment = Comment.objects.get()
+    Comment.objects.filter(pk=comment.pk).update(status=status)
+    page = client.get(f"/comments/{comment.pk}/edit/").text
+    assert "with the moderators, so it cannot be changed now" in page
+    client.post(f"/comments/{comment.pk}/edit/", {"body": "Sneaked back."})
+    comment.refresh_from_db()
+    assert (comment.body, comment.status) == ("As written.", status)
+    assert not comment.revisions.exists()
+
+
 def test_nobody_else_can_edit_or_delete_it(client, post, publish_at_once):
     send(client, post)
     comment = Comment.objects.get()
