@@ -4,6 +4,7 @@ Every setting is listed with its meaning in .env.example. A `.env` file at the
 top of the checkout is read when present; real environment variables win.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",  # full-text search
     "django.contrib.sitemaps",
+    "axes",  # the admin login's throttle
     "posts",
     "comments",
     "importers",
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -205,6 +208,24 @@ COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=24 * 3600)
 COMMENTS_RATE_LIMIT = env.int("COMMENTS_RATE_LIMIT", default=5)  # per address…
 COMMENTS_RATE_PERIOD = env.int("COMMENTS_RATE_PERIOD", default=60)  # …per this many seconds
 COMMENTS_EDIT_SECONDS = env.int("COMMENTS_EDIT_SECONDS", default=15 * 60)
+
+# --- The admin login: repeated failures lock further attempts (django-axes) ---
+# From one address, or for one user name, AXES_FAILURE_LIMIT failures lock
+# that address or name out for AXES_COOLOFF_MINUTES. Lockouts are listed in
+# the admin ("Access attempts"), where staff can delete one to let it in again
+# (or: manage.py axes_reset). The address is the one the comment rate limit
+# sees, behind TRUSTED_PROXIES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "comments.guards.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False  # no banner on every start: a dry run's stdout is its report
 
 # Sessions in the database: any web process on any machine serves any reader.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
