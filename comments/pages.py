@@ -32,7 +32,8 @@ def post_page(request, year, month, day, slug):
         raise Http404("No post by that name on that day.")
     number = _page_number(request)
     own = OwnComments.of(request)
-    entries = visible_thread(Comment.objects.thread(post), own=own.ids)
+    staff = request.user.is_active and request.user.is_staff
+    entries = visible_thread(Comment.objects.thread(post), own=own.ids, staff=staff)
     pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
     if number > pages.count:
         raise Http404("The thread has no such page.")

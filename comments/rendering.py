@@ -111,6 +111,8 @@ class Row(NamedTuple):
     live: bool  # marked as written here, after the archive
     reply_to: str | None
     awaiting: bool
+    moderation: str  # for staff: the status of a comment readers do not see
+
     body: list[Block]
     person_url: str
     datetime: str
@@ -145,7 +147,7 @@ def thread_rows(
         replies = nested[index]
         if entry.placeholder:
             row = Row(closes, archive_end, comment.pk, True, "", "", False, False, None, False,
-                      [], "", "", "", "", False, replies)  # fmt: skip
+                      "", [], "", "", "", "", False, replies)  # fmt: skip
         else:
             name = comment.author_name
             when, zone_words = machine_time(
@@ -154,7 +156,8 @@ def thread_rows(
             row = Row(
                 closes, archive_end, comment.pk, False, name, comment.posted_text,
                 comment.edited_at is not None, live and context.imported_post, entry.reply_to,
-                entry.awaiting, _body(comment, context.quotes.get(comment.pk, {}), context),
+                entry.awaiting, comment.get_status_display().lower() if entry.moderated else "",
+                _body(comment, context.quotes.get(comment.pk, {}), context),
                 person_url(name), when, zone_words,
                 reply_url.format(comment.pk) if comment.is_published else "",
                 entry.own and not entry.replied and editable_since is not None

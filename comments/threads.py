@@ -21,6 +21,7 @@ class ThreadEntry:
     reply_to: str | None = None  # the parent's name, for replies deeper than MAX_INDENT
     own: bool = False  # written from the reader's browser
     replied: bool = False  # has replies (of any status)
+    moderated: bool = False  # shown to staff although readers do not see it
 
     @property
     def awaiting(self) -> bool:
@@ -28,16 +29,21 @@ class ThreadEntry:
         return self.own and not self.comment.is_published
 
 
-def visible_thread(comments: Iterable[Comment], own: Collection[int] = ()) -> list[ThreadEntry]:
+def visible_thread(
+    comments: Iterable[Comment], own: Collection[int] = (), *, staff: bool = False
+) -> list[ThreadEntry]:
     """The published comments in order, the reader's own held ones, and a
     placeholder for each hidden comment with visible replies (a thread must
-    not lose its shape)."""
+    not lose its shape). Staff see every comment in its place, the hidden
+    ones marked `moderated`."""
     comments = list(comments)
     own = set(own)
 
     def shown(comment: Comment) -> bool:
-        return comment.is_published or (
-            comment.pk in own and comment.status in (Status.PENDING, Status.SPAM)
+        return (
+            staff
+            or comment.is_published
+            or (comment.pk in own and comment.status in (Status.PENDING, Status.SPAM))
         )
 
     needed: set[bytes] = set()
@@ -67,6 +73,7 @@ def visible_thread(comments: Iterable[Comment], own: Collection[int] = ()) -> li
                 reply_to=reply_to,
                 own=comment.pk in own,
                 replied=comment.pk in parents,
+                moderated=staff and not comment.is_published,
             )
         )
     return entries

@@ -146,7 +146,8 @@ def comment_location(request, comment: Comment) -> str | None:
     """The URL of the thread page that shows `comment` to this reader, with
     its anchor; None if the comment is not shown to them."""
     own = OwnComments.of(request).ids
-    entries = visible_thread(Comment.objects.thread(comment.post), own=own)
+    staff = request.user.is_active and request.user.is_staff
+    entries = visible_thread(Comment.objects.thread(comment.post), own=own, staff=staff)
     page = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
     if page is None:
         return None

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
 
@@ -137,3 +138,48 @@ def test_moderators_edit_the_blocklist(admin_client):
     assert response.status_code == 302
     assert BlockedTerm.objects.get().term == "cheap pills"
     assert "cheap pills" in admin_client.get("/admin/comments/blockedterm/").text
+
+
+def test_staff_see_hidden_comments_in_place_and_readers_never_do(admin_client, client):
+    post = import_mahdi()
+    first, second = Comment.objects.order_by("path")[:2]
+    held = reply(first, author_name="Held back", status=Status.PENDING)
+    Comment.objects.filter(pk=second.pk).update(status=Status.SPAM)
+    staff_page = admin_client.get(post.get_absolute_url()).text
+    # written here, after the archive: "live", and held: "moderated"
+    assert f'<li id="comment-{held.pk}" class="comment live moderated">' in staff_page
+    assert "Not shown to readers: pending moderation" in staff_page
+    assert "Not shown to readers: spam" in staff_page
+    assert "Held back" in staff_page
+    reader_page = client.get(post.get_absolute_url()).text
+    assert "Held back" not in reader_page
+    assert "Not shown to readers" not in reader_page
+    assert f'id="comment-{second.pk}"' not in reader_page
+
+
+def test_the_admins_view_on_site_lands_on_a_held_comment(admin_client, client):
+    post = import_mahdi()
+    held = reply(post=post, author_name="Held back", status=Status.PENDING)
+    response = admin_client.get(
+        f"/admin/r/{ContentType.objects.get_for_model(Comment).pk}/{held.pk}/"
+    )
+    assert response.status_code == 302
+    landing = admin_client.get(response["Location"])  # /comments/ID/, as the admin links it
+    assert landing.status_code == 302
+    assert landing["Location"] == f"{post.get_absolute_url()}#comment-{held.pk}"
+    assert client.get(f"/comments/{held.pk}/").status_code == 404  # readers: not there
+
+
+def test_the_post_page_for_staff_asks_a_fixed_number_of_queries(
+    admin_client, django_assert_num_queries
+):
+    post = import_mahdi()
+    admin_client.get(post.get_absolute_url())  # the session and user, as on any page
+    counts = []
+    for extra in (1, 20):
+        for n in range(extra):
+            reply(post=post, author_name=f"Held {n}", status=Status.PENDING)
+        with django_assert_num_queries(6) as captured:  # session, user, post, thread, neighbours
+            admin_client.get(post.get_absolute_url())
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

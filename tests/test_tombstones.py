@@ -32,7 +32,7 @@ def zorro():
 
 
 def test_deleting_in_the_admin_leaves_a_tombstone_a_reimport_respects(
-    admin_client, admin_user, later_capture
+    admin_client, admin_user, client, later_capture
 ):
     import_(MAHDI)
     comment = zorro()
@@ -43,14 +43,16 @@ def test_deleting_in_the_admin_leaves_a_tombstone_a_reimport_respects(
     comment.refresh_from_db()
     assert (comment.status, comment.deleted_by) == (Status.DELETED, admin_user.username)
     post = Post.objects.get()
-    assert "Zorro" not in admin_client.get(post.get_absolute_url()).text
+    assert "Zorro" not in client.get(post.get_absolute_url()).text  # gone, for readers
+    staff_page = admin_client.get(post.get_absolute_url()).text
+    assert "Not shown to readers: deleted" in staff_page  # in place, for moderators
     import_(later_capture)  # as when Zorro came back, published, before
     assert Comment.objects.filter(author_name="Zorro").count() == 1
     assert zorro().status == Status.DELETED
     assert Comment.objects.filter(author_name="NightOwl").exists()  # the rest goes on
 
 
-def test_deleting_in_bulk_and_a_comment_with_replies(admin_client, later_capture):
+def test_deleting_in_bulk_and_a_comment_with_replies(admin_client, client, later_capture):
     import_(MAHDI)
     answered = Comment.objects.order_by("path").first()
     reply(answered, author_name="Answer")
@@ -60,7 +62,7 @@ def test_deleting_in_bulk_and_a_comment_with_replies(admin_client, later_capture
         {"action": "delete_selected", "_selected_action": [c.pk for c in chosen], "post": "yes"},
     )
     assert set(Comment.objects.filter(status=Status.DELETED)) == set(chosen)
-    page = admin_client.get(Post.objects.get().get_absolute_url()).text
+    page = client.get(Post.objects.get().get_absolute_url()).text
     assert "This comment was removed." in page  # the reply keeps its place
     assert "Answer" in page
     import_(later_capture)
