@@ -286,3 +286,17 @@ def test_a_folder_that_cannot_be_written_is_one_clear_sentence(tmp_path):
         f"Afterword's database: cannot write the embedded PostgreSQL server's folder {blocker}/pg"
     )
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_a_handles_file_cut_short_never_stops_a_server_in_use_and_is_mended(data):
+    holder = hold(data, 4)
+    assert holder.stdout.readline()  # connected, its handle written
+    (data / ".handle_pids.json").write_text("")  # as a write cut short by a crash
+    time.sleep(2.5)  # over twice the idle second: the janitor must not take it for unused
+    assert postmaster_pid(data) is not None
+    holder.communicate(timeout=60)
+    again = hold(data, 0)  # the next start mends the file
+    assert again.communicate(timeout=60)[0].strip()
+    assert json.loads((data / ".handle_pids.json").read_text()) == []
+    assert wait_until_stopped(data)

@@ -59,7 +59,7 @@ def _start(folder: Path, idle_seconds: int) -> str:
     library = _library()
     import fasteners
 
-    from config.embedded_postgres.janitor import living_handles, postmaster
+    from config.embedded_postgres.janitor import handles_lock, living_handles, postmaster
 
     # One process at a time initialises, recovers and starts the server (and
     # the janitor stops it only under the same lock), so two commands started
@@ -71,7 +71,8 @@ def _start(folder: Path, idle_seconds: int) -> str:
                 # number now belongs to another process. The library would take
                 # it for a running server.
                 (folder / "postmaster.pid").unlink(missing_ok=True)
-            living_handles(folder)  # forget killed processes
+            with handles_lock():
+                living_handles(folder, repair=True)  # forget killed processes
         try:
             server = library.get_server(folder, cleanup_mode=None)  # the janitor stops it
         except (OSError, subprocess.SubprocessError, RuntimeError, AssertionError):

