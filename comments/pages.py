@@ -10,13 +10,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import Comment
 from comments.quotes import thread_quotes
-from comments.readers import OwnComments
+from comments.readers import OwnComments, thread_seen_by
 from comments.rendering import ThreadContext
 from comments.search import search
 from comments.search_form import SearchForm
-from comments.threads import ThreadPages, visible_thread
+from comments.threads import ThreadPages
 from comments.views import comment_form
 from posts.models import Post
 
@@ -32,9 +31,7 @@ def post_page(request, year, month, day, slug):
         raise Http404("No post by that name on that day.")
     number = _page_number(request)
     own = OwnComments.of(request)
-    staff = request.user.is_active and request.user.is_staff
-    entries = visible_thread(Comment.objects.thread(post), own=own.ids, staff=staff)
-    pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
+    pages = ThreadPages.split(thread_seen_by(request, post), settings.COMMENTS_PER_PAGE)
     if number > pages.count:
         raise Http404("The thread has no such page.")
     comments = pages.comments

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from comments.models import Comment
+from comments.threads import ThreadEntry, visible_thread
 
 OWN_KEY = "comments.own"  # the ids of this browser's comments, newest last
 DETAILS_KEY = "comments.details"  # the name, email and website to fill in next time
@@ -49,6 +50,14 @@ class OwnComments:
 
     def forget(self, comment_id: int) -> None:
         self.session[OWN_KEY] = [pk for pk in self._stored() if pk != comment_id]
+
+
+def thread_seen_by(request, post) -> list[ThreadEntry]:
+    """The post's thread as this reader sees it: with their own held comments,
+    and, for staff, every comment in its place."""
+    staff = request.user.is_active and request.user.is_staff
+    own = OwnComments.of(request).ids
+    return visible_thread(Comment.objects.thread(post), own=own, staff=staff)
 
 
 def remembered_details(session) -> dict[str, str]:

@@ -63,7 +63,7 @@ def visible_thread(
         names[comment.pk] = comment.author_name if visible else None
         depth = comment.depth
         reply_to = None
-        if depth > MAX_INDENT:
+        if depth > MAX_INDENT and comment.parent_id is not None:  # deep: always a reply
             reply_to = names.get(comment.parent_id) or "a removed comment"
         entries.append(
             ThreadEntry(

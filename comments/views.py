@@ -22,7 +22,7 @@ from comments.services import (
     comment_edit,
     comment_submit,
 )
-from comments.threads import ThreadPages, visible_thread
+from comments.threads import ThreadPages
 from posts.models import Post
 from posts.names import page_name
 
@@ -145,9 +145,7 @@ def permalink(request, comment_id: int):
 def comment_location(request, comment: Comment) -> str | None:
     """The URL of the thread page that shows `comment` to this reader, with
     its anchor; None if the comment is not shown to them."""
-    own = OwnComments.of(request).ids
-    staff = request.user.is_active and request.user.is_staff
-    entries = visible_thread(Comment.objects.thread(comment.post), own=own, staff=staff)
+    entries = readers.thread_seen_by(request, comment.post)
     page = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
     if page is None:
         return None

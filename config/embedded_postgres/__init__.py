@@ -15,6 +15,7 @@ on, which manage.py prints without a traceback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -84,6 +85,7 @@ def _start(folder: Path, idle_seconds: int) -> str:
     return socket
 
 
+@functools.cache
 def _library():
     # platformdirs warns, on import, of a missing XDG_RUNTIME_DIR that it copes with.
     with warnings.catch_warnings():
