@@ -10,10 +10,10 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Upper
 
-from comments.models import BlockedTerm, Comment, Status
+from comments.models import BlockedCommenter, BlockedTerm, Comment, Status
 from posts.text import find_urls
 
 
@@ -71,6 +71,17 @@ def blocked_term(*texts: str) -> str | None:
     return None
 
 
+def blocked_commenter(*, name: str, email: str, address: str) -> BlockedCommenter | None:
+    """The block that matches a new comment's name, email or address, if any
+    (exact, ignoring case)."""
+    wanted = Q(kind=BlockedCommenter.Kind.NAME, upper_value=name.strip().upper())
+    if email:
+        wanted |= Q(kind=BlockedCommenter.Kind.EMAIL, upper_value=email.strip().upper())
+    if address:
+        wanted |= Q(kind=BlockedCommenter.Kind.ADDRESS, upper_value=address.upper())
+    return BlockedCommenter.objects.annotate(upper_value=Upper("value")).filter(wanted).first()
+
+
 def is_known_commenter(name: str, email: str) -> bool:
     """Has a comment written here under this name and email been published?
 
@@ -87,7 +98,9 @@ def is_known_commenter(name: str, email: str) -> bool:
 
 def initial_status(*, name: str, email: str, website: str, body: str, address: str) -> str:
     """Published, pending or spam, for a new comment that passed the form."""
-    if blocked_term(name, email, website, body, address):
+    if blocked_commenter(name=name, email=email, address=address) or blocked_term(
+        name, email, website, body, address
+    ):
         return Status.SPAM
     max_links = settings.COMMENTS_MAX_LINKS
     if max_links > 0 and len(find_urls(body)) > max_links:

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -64,6 +68,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
                 "posted_text",
                 "status",
                 "edited_at",
+                "written_by",
                 "number",
                 "fingerprint",
             )
@@ -151,6 +156,16 @@ class Comment(models.Model):
         db_default="",  # imports write rows with COPY, past Django's defaults
         editable=False,
         help_text="Digest of the form submission: the same form sent twice is one comment.",
+    )
+    # A reply a moderator wrote from the admin: shown under the site's staff name, marked.
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,  # looked up only through the comment
     )
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     deleted_by = models.CharField(
@@ -256,6 +271,10 @@ class Comment(models.Model):
         return self.post.time_zone if self.is_imported else ""
 
     @property
+    def by_staff(self) -> bool:
+        return self.written_by_id is not None
+
+    @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
@@ -327,3 +346,45 @@ class BlockedTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class BlockedCommenter(models.Model):
+    """A commenter whose new comments are marked as spam: by email, address
+    or name, matched exactly, ignoring case. They are told what everyone
+    whose comment is held is told."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email"
+        ADDRESS = "address"
+        NAME = "name"
+
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    value = models.CharField(max_length=254)
+    note = models.CharField(max_length=200, blank=True, help_text="Why they are blocked.")
+    created_by = models.CharField(max_length=150, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "kind", Upper("value"), name="blocked_commenter_once",
+                violation_error_message="That commenter is already blocked.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["email", "address", "name"]), name="blocked_commenter_kind"
+            ),
+        ]  # fmt: skip
+        ordering = ["kind", "value"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+    def clean(self) -> None:
+        self.value = self.value.strip()
+        if self.kind == self.Kind.ADDRESS:
+            try:
+                self.value = str(ipaddress.ip_address(self.value))
+            except ValueError:
+                raise ValidationError({"value": "Enter an IPv4 or IPv6 address."}) from None
+        elif self.kind == self.Kind.EMAIL and "@" not in self.value:
+            raise ValidationError({"value": "Enter a whole email address."})

@@ -36,8 +36,10 @@ def comment_create(
     posted: datetime | None = None,
     ip_address: str | None = None,
     submission: str = "",
+    written_by=None,
 ) -> Comment:
-    """Add a comment written on the site, in its place in the thread."""
+    """Add a comment written on the site, in its place in the thread;
+    `written_by` is the moderator who wrote it from the admin, as staff."""
     if parent is not None and parent.post_id != post.pk:
         raise ValueError("A reply belongs to its parent's post.")
     posted = posted or timezone.now()
@@ -59,6 +61,7 @@ def comment_create(
         status=status,
         ip_address=ip_address or None,
         submission=submission,
+        written_by=written_by,
     )
 
 

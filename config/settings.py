@@ -208,6 +208,11 @@ COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=24 * 3600)
 COMMENTS_RATE_LIMIT = env.int("COMMENTS_RATE_LIMIT", default=5)  # per address…
 COMMENTS_RATE_PERIOD = env.int("COMMENTS_RATE_PERIOD", default=60)  # …per this many seconds
 COMMENTS_EDIT_SECONDS = env.int("COMMENTS_EDIT_SECONDS", default=15 * 60)
+# The address a comment was sent from is kept this long, for moderators, then
+# forgotten by `manage.py housekeeping` (run it daily: see docs/operations.md).
+COMMENTS_ADDRESS_DAYS = env.int("COMMENTS_ADDRESS_DAYS", default=90)
+# The name a moderator's reply from the admin is shown under.
+COMMENTS_STAFF_NAME = env.str("COMMENTS_STAFF_NAME", default="Afterword staff")
 
 # --- The admin login: repeated failures lock further attempts (django-axes) ---
 # From one address, or for one user name, AXES_FAILURE_LIMIT failures lock

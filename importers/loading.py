@@ -325,7 +325,8 @@ def _copy(cursor, model, fields: Sequence[str], rows) -> None:
 # order, which must be the model's (tests/test_import_command.py checks it);
 # what only a site comment has is left to the database.
 COMMENT_LEFT_TO_DATABASE = (
-    "id", "parent", "ip_address", "edited_at", "submission", "deleted_at", "deleted_by",
+    "id", "parent", "ip_address", "edited_at", "submission", "written_by", "deleted_at",
+    "deleted_by",
 )  # fmt: skip
 COMMENT_ROW = (
     "post_id", "number", "path", "author_name", "email", "website", "body", "posted",

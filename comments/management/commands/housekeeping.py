@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from comments.moderation import expire_addresses
+
+
+class Command(BaseCommand):
+    help = (
+        "The daily chores (run it from cron or a timer: docs/operations.md): forget the "
+        "addresses of comments written more than COMMENTS_ADDRESS_DAYS ago, and clear "
+        "expired sessions."
+    )
+
+    def handle(self, **options):
+        forgotten = expire_addresses()
+        self.stdout.write(
+            f"Forgot the address of {forgotten} comment(s) written over "
+            f"{settings.COMMENTS_ADDRESS_DAYS} days ago."
+        )
+        expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
+        call_command("clearsessions")
+        self.stdout.write(f"Cleared {expired} expired session(s).")
