@@ -6,12 +6,13 @@ import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from comments.quotes import thread_quotes
-from comments.readers import OwnComments, thread_seen_by
+from comments.readers import OwnComments, is_moderator, thread_seen_by
 from comments.rendering import ThreadContext
 from comments.search import search
 from comments.search_form import SearchForm
@@ -31,6 +32,7 @@ def post_page(request, year, month, day, slug):
         raise Http404("No post by that name on that day.")
     number = _page_number(request)
     own = OwnComments.of(request)
+    moderator = is_moderator(request.user)
     pages = ThreadPages.split(thread_seen_by(request, post), settings.COMMENTS_PER_PAGE)
     if number > pages.count:
         raise Http404("The thread has no such page.")
@@ -46,7 +48,10 @@ def post_page(request, year, month, day, slug):
             page=number,
             imported_post=post.is_imported,
             editable_since=own.editable_since,
+            moderator=moderator,
+            csrf_token=get_token(request) if moderator else "",
         ),
+        "moderator": moderator,
         "comment_count": len(comments),
         "imported_count": (imported := sum(comment.is_imported for comment in comments)),
         "live_count": len(comments) - imported,

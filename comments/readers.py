@@ -52,10 +52,15 @@ class OwnComments:
         self.session[OWN_KEY] = [pk for pk in self._stored() if pk != comment_id]
 
 
+def is_moderator(user) -> bool:
+    """Staff who may moderate comments: they see every comment in its place."""
+    return user.is_active and user.is_staff and user.has_perm("comments.change_comment")
+
+
 def thread_seen_by(request, post) -> list[ThreadEntry]:
     """The post's thread as this reader sees it: with their own held comments,
-    and, for staff, every comment in its place."""
-    staff = request.user.is_active and request.user.is_staff
+    and, for moderators, every comment in its place."""
+    staff = is_moderator(request.user)
     own = OwnComments.of(request).ids
     return visible_thread(Comment.objects.thread(post), own=own, staff=staff)
 

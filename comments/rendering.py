@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from comments.models import Comment
+from comments.models import Comment, Status
+from comments.moderation import actions_for
 from comments.quotes import Source
 from comments.threads import ThreadEntry
 from posts.jinja import jinja2_environment
@@ -45,6 +46,9 @@ class ThreadContext:
     imported_post: bool = False  # mark the comments written here after the archive
     # The reader's own comments posted since may still be changed (OwnComments).
     editable_since: datetime | None = None
+    # A moderator reads the page: every comment gets its one-click controls.
+    moderator: bool = False
+    csrf_token: str = ""  # for the controls' forms
 
 
 def _anchor_href(context: ThreadContext, comment_id: int) -> str:
@@ -120,6 +124,16 @@ class Row(NamedTuple):
     reply_href: str  # empty where it cannot be answered (held, for its author)
     can_change: bool  # the reader's own, still in its edit window
     replies: int
+    by_staff: bool  # a moderator's reply from the admin, marked as the staff's
+    # For moderators: the comment's status and the (action, label) buttons that apply.
+    status: str
+    actions: list[tuple[str, str]]
+
+
+_ACTION_BUTTONS = {
+    status: [(action.name, action.label) for action in actions_for(status)]
+    for status in Status.values
+}
 
 
 def thread_rows(
@@ -128,6 +142,7 @@ def thread_rows(
     """The rows of a thread, and the <li>s left to close after the last.
     `reply_url` is the reply page's URL with {} for the comment's id."""
     editable_since = context.editable_since
+    moderator = context.moderator
     nested = _descendants(entries)
     rows: list[Row] = []
     open_: list[tuple[int, bool]] = []  # (depth, has replies) of the <li>s still open
@@ -147,7 +162,7 @@ def thread_rows(
         replies = nested[index]
         if entry.placeholder:
             row = Row(closes, archive_end, comment.pk, True, "", "", False, False, None, False,
-                      "", [], "", "", "", "", False, replies)  # fmt: skip
+                      "", [], "", "", "", "", False, replies, False, "", [])  # fmt: skip
         else:
             name = comment.author_name
             when, zone_words = machine_time(
@@ -161,7 +176,9 @@ def thread_rows(
                 person_url(name), when, zone_words,
                 reply_url.format(comment.pk) if comment.is_published else "",
                 entry.own and not entry.replied and editable_since is not None
-                and comment.posted >= editable_since, replies,
+                and comment.posted >= editable_since, replies, comment.written_by_id is not None,
+                comment.status if moderator else "",
+                _ACTION_BUTTONS[comment.status] if moderator else [],
             )  # fmt: skip
         rows.append(row)
         open_.append((entry.depth, bool(replies)))
@@ -172,10 +189,17 @@ def thread_html(entries: Iterable[ThreadEntry], context: ThreadContext) -> SafeS
     """The thread's <li> items, rendered by templates/comments/thread.jinja."""
     rows, closing = thread_rows(list(entries), context, _url_pattern("comments:reply"))
     template = jinja2_environment().get_template("comments/thread.jinja")
-    html = template.render(
-        rows=rows,
-        closing=closing,
-        edit_url=_url_pattern("comments:edit"),
-        delete_url=_url_pattern("comments:delete"),
-    )
+    urls = {
+        "edit_url": _url_pattern("comments:edit"),
+        "delete_url": _url_pattern("comments:delete"),
+    }
+    if context.moderator:
+        urls.update(
+            moderate_url=_url_pattern("admin:comments_comment_moderate"),
+            change_url=_url_pattern("admin:comments_comment_change"),
+            staff_reply_url=_url_pattern("admin:comments_comment_reply"),
+            block_url=reverse("admin:comments_comment_block") + "?ids={}",
+            csrf_token=context.csrf_token,
+        )
+    html = template.render(rows=rows, closing=closing, **urls)
     return mark_safe(html)  # the template's own output, escaped as it was written
