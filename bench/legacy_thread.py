@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.quotes import Source
-from comments.rendering import ThreadContext, _anchor_href, _descendants, _url_pattern
+from comments.rendering import ThreadContext, _anchor_href, _descendants, url_pattern
 from comments.threads import ThreadEntry
 from posts.names import person_url
 from posts.text import _urls
@@ -97,9 +97,9 @@ def thread_html(entries: Iterable[ThreadEntry], context: ThreadContext) -> SafeS
     reader can fold, open to begin with (the page is whole without script)."""
     entries = list(entries)
     urls = _Urls(
-        reply=_url_pattern("comments:reply"),
-        edit=_url_pattern("comments:edit"),
-        delete=_url_pattern("comments:delete"),
+        reply=url_pattern("comments:reply"),
+        edit=url_pattern("comments:edit"),
+        delete=url_pattern("comments:delete"),
         editable_since=timezone.now() - timedelta(seconds=settings.COMMENTS_EDIT_SECONDS),
     )
     nested = _descendants(entries)

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 import ipaddress
+import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,6 +44,7 @@ from comments.moderation import (
     moderate,
     personal_data,
 )
+from comments.rendering import url_pattern
 from comments.services import comment_create, comments_delete
 from posts.admin import PostAdmin
 from posts.models import Post
@@ -127,8 +133,25 @@ class RevisionInline(admin.TabularInline):
         return False
 
 
+_ADDRESS_PREFIX = re.compile(r"(?:\d{1,3}\.){1,3}")  # "203.0.113." or "203.0."
+
+
+def address_range(text: str) -> tuple[str, str] | None:
+    """The first and last address `text` names, if it names addresses: one
+    address, a network ("203.0.113.0/24") or a dotted prefix ("203.0.113.")."""
+    text = text.strip()
+    if _ADDRESS_PREFIX.fullmatch(text):
+        octets = text.rstrip(".").split(".")
+        text = ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return str(network.network_address), str(network.broadcast_address)
+
+
 class AddressFilter(admin.SimpleListFilter):
-    """Everything from one address (the "address" links of the list)."""
+    """Everything from one address or network (the "address" links of the list)."""
 
     title = "address"
     parameter_name = "address"
@@ -141,10 +164,10 @@ class AddressFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        try:
-            return queryset.filter(ip_address=str(ipaddress.ip_address(value.strip())))
-        except ValueError:
+        found = address_range(value)
+        if found is None:
             return queryset.none()  # not an address: nothing came from it
+        return queryset.filter(ip_address__gte=found[0], ip_address__lte=found[1])
 
 
 class StaffReplyForm(forms.Form):
@@ -170,6 +193,29 @@ class BlockForm(forms.Form):
         self.fields["blocks"].initial = [value for value, _ in choices]
 
 
+@dataclass(frozen=True)
+class _ListUrls:
+    """The URLs the comment list's rows link to, with {} for a comment's id."""
+
+    changelist: str
+    permalink: str
+    moderate: str
+    reply: str
+    block: str
+    back: str  # the query string that brings a one-click action back to this list
+
+    @classmethod
+    def now(cls, request) -> _ListUrls:
+        return cls(
+            changelist=reverse("admin:comments_comment_changelist"),
+            permalink=url_pattern("comments:permalink"),
+            moderate=url_pattern("admin:comments_comment_moderate"),
+            reply=url_pattern("admin:comments_comment_reply"),
+            block=reverse("admin:comments_comment_block"),
+            back=urlencode({"next": request.get_full_path()}),
+        )
+
+
 def _link(url: str, text: str, **params) -> str:
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(params), text)
 
@@ -183,10 +229,11 @@ class CommentAdmin(admin.ModelAdmin):
     change_list_template = "admin/comments/comment/change_list.html"
     inlines = [RevisionInline]
     list_filter = ["status", OriginFilter, AddressFilter, "posted"]
-    # An address is searched as text ("203.0.113." finds the whole range).
-    search_fields = ["author_name", "email", "body", "ip_address"]
-    search_help_text = "Names, emails, text and addresses (a part of one finds them all)."
-    date_hierarchy = "posted"
+    search_fields = ["author_name", "email", "body"]
+    search_help_text = (
+        "Names, emails and text; or an address, a network (203.0.113.0/24) or the start "
+        "of one (203.0.113.) for everything from it."
+    )
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole archive on every page
     raw_id_fields = ["post", "parent"]
@@ -205,8 +252,18 @@ class CommentAdmin(admin.ModelAdmin):
             .defer("post__body", "post__capture_hashes", "parent__body")
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        # An address, network or dotted prefix searches addresses alone, on
+        # their index, rather than every name, email and text as words.
+        found = address_range(search_term)
+        if found is not None:
+            return queryset.filter(ip_address__gte=found[0], ip_address__lte=found[1]), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_list_display(self, request):
-        return ["comment", "commenter", "posted", "status", self._row_actions(request)]
+        urls = _ListUrls.now(request)
+        return [self._comment(urls), self._commenter(urls), "posted", "status",
+                self._row_actions(urls)]  # fmt: skip
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -218,6 +275,14 @@ class CommentAdmin(admin.ModelAdmin):
             path("erase/", view(self.erase_view), name="comments_comment_erase"),
             *super().get_urls(),
         ]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        # A moderator's edit keeps the text it replaces, as an author's does.
+        if change and "body" in form.changed_data:
+            before = Comment.objects.values("body", "status").get(pk=obj.pk)
+            CommentRevision.objects.create(comment=obj, **before)
+            obj.edited_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
     # Deleting here never erases: the comment becomes a tombstone (status
     # "deleted", who and when) that the status filter lists, that its thread
@@ -235,59 +300,73 @@ class CommentAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup, value, request=None):
         # The post page's links, and "everything from this name or email".
-        return lookup in {"post__id__exact", "author_name__exact", "email__iexact"} or (
+        # (A date hierarchy would cost two scans of the whole table on every
+        # page; its year and month links still work, and "posted" filters.)
+        return lookup in {
+            "post__id__exact",
+            "author_name__exact",
+            "email__iexact",
+            "posted__year",
+            "posted__month",
+            "posted__day",
+        } or (  # fmt: skip
             super().lookup_allowed(lookup, value, request)
         )
 
     # The list's columns -------------------------------------------------------
 
-    @admin.display(description="comment")
-    def comment(self, comment: Comment):
-        changelist = reverse("admin:comments_comment_changelist")
-        where = [_link(changelist, comment.post.title, post__id__exact=comment.post_id)]
-        if comment.parent is not None:
-            where.append(format_html("in reply to {}", comment.parent.author_name))
-        where.append(format_html('<a href="{}">in the thread</a>', comment.get_absolute_url()))
-        return format_html(
-            '<div class="comment-text">{}</div><div class="comment-where">on {}</div>',
-            Truncator(comment.body.replace("\n", " ")).chars(300) or "(no text)",
-            format_html_join(" · ", "{}", ((part,) for part in where)),
-        )
+    # Built for each request with its URLs worked out once: a page has 50 rows.
 
-    @admin.display(description="commenter", ordering="author_name")
-    def commenter(self, comment: Comment):
-        changelist = reverse("admin:comments_comment_changelist")
-        parts = [_link(changelist, comment.author_name, author_name__exact=comment.author_name)]
-        if comment.by_staff:
-            parts.append(mark_safe('<span class="staff-mark">staff</span>'))
-        if comment.email:
-            parts.append(_link(changelist, comment.email, email__iexact=comment.email))
-        if comment.ip_address:
-            parts.append(_link(changelist, comment.ip_address, address=comment.ip_address))
-        if comment.is_imported:
-            parts.append(mark_safe('<span class="origin">from the archive</span>'))
-        return format_html_join("<br>", "{}", ((part,) for part in parts))
+    def _comment(self, urls: _ListUrls):
+        @admin.display(description="comment")
+        def comment(comment: Comment):
+            where = [_link(urls.changelist, comment.post.title, post__id__exact=comment.post_id)]
+            if comment.parent is not None:
+                where.append(format_html("in reply to {}", comment.parent.author_name))
+            where.append(
+                format_html('<a href="{}">in the thread</a>', urls.permalink.format(comment.pk))
+            )
+            return format_html(
+                '<div class="comment-text">{}</div><div class="comment-where">on {}</div>',
+                Truncator(comment.body.replace("\n", " ")).chars(300) or "(no text)",
+                format_html_join(" · ", "{}", ((part,) for part in where)),
+            )
 
-    def _row_actions(self, request):
+        return comment
+
+    def _commenter(self, urls: _ListUrls):
+        @admin.display(description="commenter", ordering="author_name")
+        def commenter(comment: Comment):
+            changelist = urls.changelist
+            parts = [_link(changelist, comment.author_name, author_name__exact=comment.author_name)]
+            if comment.by_staff:
+                parts.append(mark_safe('<span class="staff-mark">staff</span>'))
+            if comment.email:
+                parts.append(_link(changelist, comment.email, email__iexact=comment.email))
+            if comment.ip_address:
+                parts.append(_link(changelist, comment.ip_address, address=comment.ip_address))
+            if comment.is_imported:
+                parts.append(mark_safe('<span class="origin">from the archive</span>'))
+            return format_html_join("<br>", "{}", ((part,) for part in parts))
+
+        return commenter
+
+    def _row_actions(self, urls: _ListUrls):
         """A column of one-click buttons. They submit the list's own form (and
         its CSRF token) to the comment's moderate URL, then come back here."""
-        back = urlencode({"next": request.get_full_path()})
 
         @admin.display(description="moderate")
         def row_actions(comment: Comment):
-            url = reverse("admin:comments_comment_moderate", args=[comment.pk])
             buttons = format_html_join(
                 " ",
                 '<button type="submit" class="button" formaction="{}?{}" name="moderate" '
                 'value="{}:{}">{}</button>',
-                ((url, back, action.name, comment.status, action.label)
-                 for action in actions_for(comment.status)),
+                ((urls.moderate.format(comment.pk), urls.back, action.name, comment.status,
+                  action.label) for action in actions_for(comment.status)),
             )  # fmt: skip
-            reply = reverse("admin:comments_comment_reply", args=[comment.pk])
-            block = reverse("admin:comments_comment_block")
             return format_html(
                 '{} <a href="{}">Reply</a> <a href="{}?ids={}">Block</a>',
-                buttons, reply, block, comment.pk,
+                buttons, urls.reply.format(comment.pk), urls.block, comment.pk,
             )  # fmt: skip
 
         return row_actions

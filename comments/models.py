@@ -229,6 +229,12 @@ class Comment(models.Model):
                 condition=WRITTEN_HERE,
                 name="comment_site_author",
             ),
+            # Everything from an address or network (the moderation queue).
+            models.Index(
+                fields=["ip_address"],
+                condition=Q(ip_address__isnull=False),
+                name="comment_address",
+            ),
             GinIndex(fields=["search_vector"], name="comment_search"),
             # /people/NAME/, newest first.
             models.Index(

@@ -29,7 +29,7 @@ from posts.text import Paragraph, paragraph
 from posts.times import machine_time, zone_named
 
 
-def _url_pattern(name: str) -> str:
+def url_pattern(name: str) -> str:
     """A URL with the comment's id left as {}: reverse() for each of a
     thousand comments would cost more than rendering them."""
     return reverse(name, args=[0]).replace("/0/", "/{}/")
@@ -187,17 +187,17 @@ def thread_rows(
 
 def thread_html(entries: Iterable[ThreadEntry], context: ThreadContext) -> SafeString:
     """The thread's <li> items, rendered by templates/comments/thread.jinja."""
-    rows, closing = thread_rows(list(entries), context, _url_pattern("comments:reply"))
+    rows, closing = thread_rows(list(entries), context, url_pattern("comments:reply"))
     template = jinja2_environment().get_template("comments/thread.jinja")
     urls = {
-        "edit_url": _url_pattern("comments:edit"),
-        "delete_url": _url_pattern("comments:delete"),
+        "edit_url": url_pattern("comments:edit"),
+        "delete_url": url_pattern("comments:delete"),
     }
     if context.moderator:
         urls.update(
-            moderate_url=_url_pattern("admin:comments_comment_moderate"),
-            change_url=_url_pattern("admin:comments_comment_change"),
-            staff_reply_url=_url_pattern("admin:comments_comment_reply"),
+            moderate_url=url_pattern("admin:comments_comment_moderate"),
+            change_url=url_pattern("admin:comments_comment_change"),
+            staff_reply_url=url_pattern("admin:comments_comment_reply"),
             block_url=reverse("admin:comments_comment_block") + "?ids={}",
             csrf_token=context.csrf_token,
         )

@@ -198,6 +198,24 @@ def test_restore_brings_back_a_deleted_comment(admin_client, post):
     assert (comment.status, comment.deleted_at, comment.deleted_by) == (Status.PUBLISHED, None, "")
 
 
+def test_a_moderators_edit_in_the_admin_keeps_the_text_it_replaces(admin_client, held):
+    page = admin_client.get(f"{CHANGELIST}{held.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields if name != "posted"}
+    posted = timezone.localtime(held.posted)
+    data.update(posted_0=f"{posted:%Y-%m-%d}", posted_1=f"{posted:%H:%M:%S}")
+    data.update(body="First time here. [link removed]", status="published",
+                **{"revisions-TOTAL_FORMS": "0", "revisions-INITIAL_FORMS": "0"})  # fmt: skip
+    response = admin_client.post(f"{CHANGELIST}{held.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    held.refresh_from_db()
+    assert held.body == "First time here. [link removed]"
+    assert held.edited_at is not None
+    revision = held.revisions.get()
+    assert (revision.body, revision.status) == ("First time here.", "pending")
+    assert "First time here.</" in admin_client.get(f"{CHANGELIST}{held.pk}/change/").text
+
+
 # --- The queue --------------------------------------------------------------------
 
 
@@ -260,12 +278,18 @@ def test_the_row_shows_the_text_its_post_and_its_place_and_links_the_commenter(
     by_name = admin_client.get(CHANGELIST + "?author_name__exact=Newcomer").text
     assert "First time here." in by_name
     assert "Answerer" not in by_name
-    searched = admin_client.get(CHANGELIST + "?q=198.51.100").text  # part of an address
-    assert "First time here." in searched
-    assert "Answerer" in searched
+    for query in ("198.51.100.", "198.51.100.0/24", "198.51.", " 198.51.100.7 "):
+        searched = admin_client.get(CHANGELIST, {"q": query}).text
+        assert "First time here." in searched, query
+        assert "Answerer" in searched, query
+    assert "First time here." not in admin_client.get(CHANGELIST, {"q": "198.51.101."}).text
+    network = admin_client.get(CHANGELIST, {"address": "198.51.100.0/29"}).text
+    assert "First time here." in network
 
 
-@pytest.mark.parametrize("address", ["zzz", "300.1.1.1", "1' OR '1'='1", "::g", "%00"])
+@pytest.mark.parametrize(
+    "address", ["zzz", "300.1.1.1", "1' OR '1'='1", "::g", "%00", "10.0.0.0/99", "999.", "1.2.3.4."]
+)
 def test_a_bad_address_filter_finds_nothing_and_never_fails(admin_client, held, address):
     response = admin_client.get(CHANGELIST, {"address": address})
     assert response.status_code == 200
