@@ -8,8 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
 from comments.models import Comment
@@ -70,6 +71,11 @@ def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
         response = client.get(url)
         assert response.status_code == 200, name
         pages[name] = response.content.decode()
+    # A moderator's view of the thread: every comment with its controls.
+    reply(first, author_name="Held", body="Held back.", status="pending")
+    moderator = Client()
+    moderator.force_login(User.objects.create_superuser("moderator", password="x"))
+    pages["post, as a moderator"] = moderator.get(mahdi.get_absolute_url()).content.decode()
     pages["not found"] = client.get("/no/such/page/").content.decode()
     pages["server error"] = server_error(RequestFactory().get("/")).content.decode()
     assert validate(pages, tmp_path) == []

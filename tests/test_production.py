@@ -71,7 +71,7 @@ def test_the_image_is_slim_python_non_root_pinned_and_has_its_static_files():
 
 def test_compose_runs_db_redis_migrations_and_web_with_health_checks():
     services = COMPOSE["services"]
-    assert set(services) == {"db", "redis", "migrate", "web"}
+    assert set(services) == {"db", "redis", "migrate", "web", "housekeeping"}
     db = services["db"]
     assert db["image"].startswith("postgres:")
     assert any(volume.startswith("db-data:") for volume in db["volumes"])
@@ -87,6 +87,10 @@ def test_compose_runs_db_redis_migrations_and_web_with_health_checks():
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    # The daily chores (docs/operations.md), once the schema is in place.
+    chores = services["housekeeping"]
+    assert "python manage.py housekeeping; sleep 86400" in " ".join(chores["command"])
+    assert chores["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_compose_environment_names_real_settings_pointing_at_its_services():
