@@ -200,6 +200,7 @@ class _ListUrls:
     changelist: str
     permalink: str
     moderate: str
+    change: str
     reply: str
     block: str
     back: str  # the query string that brings a one-click action back to this list
@@ -210,6 +211,7 @@ class _ListUrls:
             changelist=reverse("admin:comments_comment_changelist"),
             permalink=url_pattern("comments:permalink"),
             moderate=url_pattern("admin:comments_comment_moderate"),
+            change=url_pattern("admin:comments_comment_change"),
             reply=url_pattern("admin:comments_comment_reply"),
             block=reverse("admin:comments_comment_block"),
             back=urlencode({"next": request.get_full_path()}),
@@ -235,6 +237,7 @@ class CommentAdmin(admin.ModelAdmin):
         "of one (203.0.113.) for everything from it."
     )
     list_per_page = 50
+    list_display_links = None  # the buttons sit in the first column; "Edit" opens the form
     show_full_result_count = False  # no COUNT(*) over the whole archive on every page
     raw_id_fields = ["post", "parent"]
     readonly_fields = [
@@ -262,8 +265,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         urls = _ListUrls.now(request)
-        return [self._comment(urls), self._commenter(urls), "posted", "status",
-                self._row_actions(urls)]  # fmt: skip
+        return [self._comment(urls), self._commenter(urls), "posted", "status"]
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -327,9 +329,11 @@ class CommentAdmin(admin.ModelAdmin):
                 format_html('<a href="{}">in the thread</a>', urls.permalink.format(comment.pk))
             )
             return format_html(
-                '<div class="comment-text">{}</div><div class="comment-where">on {}</div>',
+                '<div class="comment-text">{}</div><div class="comment-where">on {}</div>'
+                '<div class="row-actions">{}</div>',
                 Truncator(comment.body.replace("\n", " ")).chars(300) or "(no text)",
                 format_html_join(" · ", "{}", ((part,) for part in where)),
+                self._row_actions(comment, urls),
             )
 
         return comment
@@ -347,29 +351,26 @@ class CommentAdmin(admin.ModelAdmin):
                 parts.append(_link(changelist, comment.ip_address, address=comment.ip_address))
             if comment.is_imported:
                 parts.append(mark_safe('<span class="origin">from the archive</span>'))
-            return format_html_join("<br>", "{}", ((part,) for part in parts))
+            return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
 
         return commenter
 
-    def _row_actions(self, urls: _ListUrls):
-        """A column of one-click buttons. They submit the list's own form (and
-        its CSRF token) to the comment's moderate URL, then come back here."""
-
-        @admin.display(description="moderate")
-        def row_actions(comment: Comment):
-            buttons = format_html_join(
-                " ",
-                '<button type="submit" class="button" formaction="{}?{}" name="moderate" '
-                'value="{}:{}">{}</button>',
-                ((urls.moderate.format(comment.pk), urls.back, action.name, comment.status,
-                  action.label) for action in actions_for(comment.status)),
-            )  # fmt: skip
-            return format_html(
-                '{} <a href="{}">Reply</a> <a href="{}?ids={}">Block</a>',
-                buttons, urls.reply.format(comment.pk), urls.block, comment.pk,
-            )  # fmt: skip
-
-        return row_actions
+    def _row_actions(self, comment: Comment, urls: _ListUrls):
+        """One-click buttons under the text, as WordPress has them. They submit
+        the list's own form (and its CSRF token) to the comment's moderate URL,
+        which comes back to this list."""
+        buttons = format_html_join(
+            " ",
+            '<button type="submit" class="button" formaction="{}?{}" name="moderate" '
+            'value="{}:{}">{}</button>',
+            ((urls.moderate.format(comment.pk), urls.back, action.name, comment.status,
+              action.label) for action in actions_for(comment.status)),
+        )  # fmt: skip
+        return format_html(
+            '{} <a href="{}">Edit</a> <a href="{}">Reply</a> <a href="{}?ids={}">Block</a>',
+            buttons, urls.change.format(comment.pk), urls.reply.format(comment.pk), urls.block,
+            comment.pk,
+        )  # fmt: skip
 
     # The queue's tabs ----------------------------------------------------------
 

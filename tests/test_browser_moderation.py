@@ -92,6 +92,10 @@ def test_the_queue_fits_the_screen_and_its_row_buttons_work(browser, live_server
     expect(page.locator("#pending-comments")).to_have_text("1 pending comment")
     overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow}px of sideways scrolling at {width}px"
+    hidden = page.evaluate(
+        "(el => el.scrollWidth - el.clientWidth)(document.querySelector('.results'))"
+    )
+    assert hidden <= 0, f"{hidden}px of the list scroll out of sight at {width}px"
     row = page.locator("#result_list tbody tr", has_text="Held for a moderator.")
     expect(row).to_contain_text("198.51.100.7")
     row.get_by_role("button", name="Approve").click()

@@ -264,6 +264,7 @@ def test_the_row_shows_the_text_its_post_and_its_place_and_links_the_commenter(
     html = admin_client.get(CHANGELIST + "?status__exact=pending").text
     assert "First time here." in html
     assert "in reply to Newcomer" in html
+    assert "&lt;br&gt;" not in html  # the commenter's details, one a line
     assert f"?post__id__exact={post.pk}" in html
     assert f'href="/comments/{answer.pk}/"' in html
     for link in ("author_name__exact=Answerer", "email__iexact=ANSWER%40example.org",
