@@ -74,8 +74,9 @@ class CommentForm(forms.Form):
         """Give a re-shown form a fresh stamp, so that sending it again is judged
         from now (the reader's text stays)."""
         if self.is_bound:
-            self.data = self.data.copy()
-            self.data["stamp"] = new_stamp(self.post.pk)
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+            data["stamp"] = new_stamp(self.post.pk)
+            self.data = data
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

@@ -19,6 +19,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import BlockedCommenter, Comment, Status
@@ -216,7 +217,7 @@ def personal_data(comments: QuerySet[Comment]) -> list[dict]:
         {
             "comment": comment.pk,
             "post": comment.post.title,
-            "url": comment.post.get_absolute_url(),
+            "url": reverse("comments:post-page", kwargs=comment.post.url_kwargs()),
             "posted": comment.posted.isoformat(),
             "status": comment.status,
             "name": comment.author_name,

@@ -83,7 +83,7 @@ def _body(comment: Comment, quoted: dict[int, Source], context: ThreadContext) -
         if source.comment_id is None:
             blocks.append(("the post", "#post", run))
         else:
-            blocks.append((source.name, _anchor_href(context, source.comment_id), run))
+            blocks.append((source.name or "", _anchor_href(context, source.comment_id), run))
     return blocks
 
 
