@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from comments.models import IMPORTED, Comment, PurgedComment, Status
 from comments.paths import segment_at
+from importers.models import ImportedFile
 from importers.reading import Capture
 from posts.models import Post
 
@@ -58,30 +59,31 @@ class DatabaseUnreachable(Exception):
     import stops, saying so once rather than once a file."""
 
 
-def load(captures: Sequence[Capture]) -> list[Outcome]:
-    """Write captures (distinct posts) and say what each one changed.
+def load(captures: Sequence[Capture], *, run_id: int | None = None) -> list[Outcome]:
+    """Write captures (distinct posts) and say what each one changed; with
+    `run_id`, record it in that run's ledger, in the same transaction.
 
     Never raises for one capture's sake: a capture the database refuses even
     on its own comes back as an Outcome with `error` set. Raises
     DatabaseUnreachable when the database itself is gone.
     """
     try:
-        return _write_batch(captures)
+        return _write_batch(captures, run_id)
     except DatabaseError as error:
         if not connection.is_usable():
             raise DatabaseUnreachable(first_line(error)) from None
-        return [outcome for one in captures for outcome in _retry_alone(one)]
+        return [outcome for one in captures for outcome in _retry_alone(one, run_id)]
 
 
 def first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
+def _retry_alone(one: Capture, run_id: int | None, attempts: int = 3) -> list[Outcome]:
     refusal: DatabaseError | None = None
     for _ in range(attempts):
         try:
-            return _write_batch([one])
+            return _write_batch([one], run_id)
         except IntegrityError as error:
             # Lost a race with another importer: read what it wrote and go again.
             refusal = error
@@ -92,7 +94,7 @@ def _retry_alone(one: Capture, attempts: int = 3) -> list[Outcome]:
 
 
 @transaction.atomic
-def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
+def _write_batch(captures: Sequence[Capture], run_id: int | None = None) -> list[Outcome]:
     with connection.cursor() as cursor:
         # For this transaction only (the third argument): a crash can lose only
         # the last moments of an import, which a re-run restores, and in
@@ -106,6 +108,7 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
     existing = _existing_posts(captures)
     now = timezone.now()
     outcomes: dict[str, Outcome] = {}
+    ledger: list[ImportedFile] = []
     new_posts: list[tuple[Capture, Post]] = []
     changed: list[tuple[Capture, Post]] = []
     for one in captures:
@@ -116,6 +119,7 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
             # Seen before: nothing to add, and an older capture imported again
             # must not take the post's text back.
             outcomes[one.source] = Outcome(one.source)
+            ledger.append(_entry(one, post, ImportedFile.Outcome.UNCHANGED))
         else:
             changed.append((one, post))
 
@@ -128,6 +132,9 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
         outcomes[one.source] = Outcome(
             one.source, post_created=True, comments_added=len(one.archive.comments)
         )
+        ledger.append(
+            _entry(one, post, ImportedFile.Outcome.CREATED, added=(0, post.last_comment_number))
+        )
 
     # Their bodies, only now: a re-run of unchanged captures never reads them.
     # Locked, so that a comment written on the site meanwhile waits, rather
@@ -138,6 +145,14 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
     updated: list[Post] = []
     for one, post in changed:
         added = _comments(one, post, known=known[post.pk], after=post.last_comment_number, now=now)
+        entry = _entry(
+            one,
+            post,
+            ImportedFile.Outcome.UPDATED,
+            added=(post.last_comment_number, post.last_comment_number + len(added)),
+        )
+        entry.previous = {name: getattr(post, name) for name in _PREVIOUS}  # fmt: skip
+        ledger.append(entry)
         post.last_comment_number += len(added)
         post.comment_count += len(added)  # imported comments are published
         comments.extend(added)
@@ -151,6 +166,10 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
         ["author", "published_text", "body", "source_name", "source_hash", "capture_hashes",
          "last_comment_number", "comment_count", "updated_at"],
     )  # fmt: skip
+    if run_id is not None:
+        for entry in ledger:
+            entry.run_id = run_id
+        ImportedFile.objects.bulk_create(ledger)
     if comments:
         _insert_comments(comments)
         with connection.cursor() as cursor:
@@ -159,6 +178,21 @@ def _write_batch(captures: Sequence[Capture]) -> list[Outcome]:
             # trigger's to count.
             cursor.execute("SELECT set_config('afterword.import_counts', 'off', true)")
     return [outcomes[one.source] for one in captures]
+
+
+# What a later capture replaces of a post, kept in the ledger for an undo.
+_PREVIOUS = ("author", "published_text", "body", "source_name", "source_hash")
+
+
+def _entry(one: Capture, post: Post, outcome: str, *, added=(0, 0)) -> ImportedFile:
+    """The ledger's line for a file; `added`: the comment numbers after which
+    it added comments, and the last it added."""
+    after, last = added
+    return ImportedFile(
+        path=one.source, outcome=outcome, post_id=post.pk, digest=one.digest,
+        first_number=after + 1 if last > after else None,
+        last_number=last if last > after else None,
+    )  # fmt: skip
 
 
 def _existing_posts(captures: Sequence[Capture]) -> dict[tuple[datetime, str], Post]:

@@ -32,6 +32,7 @@ class Unreadable:
 
     message: str
     warning: bool = False
+    path: str = ""  # the file's name as reported
 
 
 class NotRegular(Exception):
@@ -66,17 +67,20 @@ def read_regular(path: str, limit: int = -1) -> bytes:
 
 def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unreadable:
     if isinstance(source, MissingPath):
-        return Unreadable(str(source))
+        return Unreadable(str(source), path=source.name)
     try:
         data = read_regular(source.path)
     except NotRegular as kind:
-        return Unreadable(f"{source.name}: warning: {kind}, not a capture; skipped", warning=True)
+        return Unreadable(
+            f"{source.name}: warning: {kind}, not a capture; skipped", warning=True,
+            path=source.name,
+        )  # fmt: skip
     except OSError as error:
-        return Unreadable(f"{source.name}: cannot read: {error.strerror}")
+        return Unreadable(f"{source.name}: cannot read: {error.strerror}", path=source.name)
     try:
         archive = parse_archive(data, path=source.name, zone=zone)
     except ArchiveError as error:
-        return Unreadable(str(error))
+        return Unreadable(str(error), path=source.name)
     return Capture(source.name, hashlib.sha256(data).hexdigest(), archive)
 
 

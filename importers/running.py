@@ -18,6 +18,7 @@ import traceback
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, connections
@@ -27,12 +28,20 @@ from importers.reading import Capture, Unreadable, read_capture, title_line
 from importers.sources import MissingPath, Source
 
 
+class Failure(NamedTuple):
+    path: str
+    message: str  # "PATH:LINE: what is wrong"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(slots=True)
 class Report:
     """What happened to a stretch of files."""
 
     files: int = 0  # read, successfully or not
-    errors: list[str] = field(default_factory=list)  # one per failed file
+    errors: list[Failure] = field(default_factory=list)  # one per failed file
     warnings: list[str] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)  # one per written capture
 
@@ -54,16 +63,29 @@ def usable_jobs(requested: int, files: int, batch_size: int) -> int:
 
 
 def run_import(
-    sources: Sequence[Source | MissingPath], *, zone: ZoneInfo, batch_size: int, jobs: int
+    sources: Sequence[Source | MissingPath],
+    *,
+    zone: ZoneInfo,
+    batch_size: int,
+    jobs: int,
+    run_id: int | None = None,
 ) -> Iterator[Report]:
+    """Import `sources`; with `run_id`, each batch records what it did to
+    each of its files in that run's ledger, in its own transaction."""
     if jobs <= 1:
-        yield from import_in_order(sources, zone=zone, batch_size=batch_size)
+        yield from import_in_order(sources, zone=zone, batch_size=batch_size, run_id=run_id)
     else:
-        yield from _import_in_parallel(sources, zone=zone, batch_size=batch_size, jobs=jobs)
+        yield from _import_in_parallel(
+            sources, zone=zone, batch_size=batch_size, jobs=jobs, run_id=run_id
+        )
 
 
 def import_in_order(
-    sources: Sequence[Source | MissingPath], *, zone: ZoneInfo, batch_size: int
+    sources: Sequence[Source | MissingPath],
+    *,
+    zone: ZoneInfo,
+    batch_size: int,
+    run_id: int | None = None,
 ) -> Iterator[Report]:
     """Import in this process: a Report for each file read and each batch written."""
     pending: dict[tuple, Capture] = {}
@@ -71,25 +93,28 @@ def import_in_order(
         result = read_capture(source, zone)
         report = Report(files=1)
         if isinstance(result, Unreadable):
-            (report.warnings if result.warning else report.errors).append(result.message)
+            if result.warning:
+                report.warnings.append(result.message)
+            else:
+                report.errors.append(Failure(result.path, result.message))
         else:
             report.warnings.extend(str(warning) for warning in result.archive.warnings)
             # Two captures of one post go to different batches, so that the
             # later one sees what the earlier one wrote.
             if result.key in pending or len(pending) >= batch_size:
-                yield _write(pending.values())
+                yield _write(pending.values(), run_id)
                 pending = {}
             pending[result.key] = result
         yield report
-    yield _write(pending.values())
+    yield _write(pending.values(), run_id)
 
 
-def _write(captures) -> Report:
+def _write(captures, run_id: int | None) -> Report:
     report = Report()
     if captures:
-        for outcome in load(list(captures)):
+        for outcome in load(list(captures), run_id=run_id):
             if outcome.error:
-                report.errors.append(f"{outcome.source}: {outcome.error}")
+                report.errors.append(Failure(outcome.source, f"{outcome.source}: {outcome.error}"))
             else:
                 report.outcomes.append(outcome)
     return report
@@ -102,7 +127,12 @@ def _share(source: Source | MissingPath, jobs: int) -> int:
 
 
 def _import_in_parallel(
-    sources: Sequence[Source | MissingPath], *, zone: ZoneInfo, batch_size: int, jobs: int
+    sources: Sequence[Source | MissingPath],
+    *,
+    zone: ZoneInfo,
+    batch_size: int,
+    jobs: int,
+    run_id: int | None,
 ) -> Iterator[Report]:
     shares: list[list[Source | MissingPath]] = [[] for _ in range(jobs)]
     for source in sources:
@@ -115,7 +145,7 @@ def _import_in_parallel(
     messages = context.Queue()
     workers = [
         context.Process(
-            target=_worker, args=(number, share, zone, batch_size, messages), daemon=True
+            target=_worker, args=(number, share, zone, batch_size, run_id, messages), daemon=True
         )
         for number, share in enumerate(shares)
     ]
@@ -153,11 +183,13 @@ def _import_in_parallel(
             worker.join()
 
 
-def _worker(number: int, share, zone: ZoneInfo, batch_size: int, messages) -> None:
+def _worker(
+    number: int, share, zone: ZoneInfo, batch_size: int, run_id: int | None, messages
+) -> None:
     """Import one share of the files, sending a Report after each batch written."""
     try:
         gathered = Report()
-        for report in import_in_order(share, zone=zone, batch_size=batch_size):
+        for report in import_in_order(share, zone=zone, batch_size=batch_size, run_id=run_id):
             gathered.files += report.files
             gathered.errors += report.errors
             gathered.warnings += report.warnings

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from comments.models import Comment, Status
 from importers import loading
+from importers.models import ImportRun
 from importers.reading import read_capture
 from importers.sources import Source
 from posts.models import Post
@@ -48,7 +50,9 @@ def test_imports_a_folder_of_captures():
     assert out.strip() == (
         f"Files: {SAMPLE_FILES} imported, 0 unchanged, 0 failed. "
         f"Posts: {SAMPLE_POSTS} created, 0 updated. "
-        f"Comments: {SAMPLE_COMMENTS} added. 0 warnings."
+        f"Comments: {SAMPLE_COMMENTS} added. 0 warnings. "
+        f"Recorded as run {ImportRun.objects.get().pk} (import_archive --show "
+        f"{ImportRun.objects.get().pk})."
     )
     assert Post.objects.count() == SAMPLE_POSTS
     assert Comment.objects.count() == SAMPLE_COMMENTS
@@ -326,10 +330,14 @@ class Terminal(io.StringIO):
 
 def test_progress_bar_only_on_a_terminal():
     terminal = Terminal()
-    call_command("import_archive", str(ARCHIVES), stdout=io.StringIO(), stderr=terminal)
-    assert "\r[" in terminal.getvalue()
-    assert f"{SAMPLE_FILES}/{SAMPLE_FILES} files" in terminal.getvalue()
-    assert terminal.getvalue().endswith("\r\033[K")  # the bar leaves no trace
+    out = io.StringIO()
+    call_command("import_archive", str(ARCHIVES), "--batch-size", "2", stdout=out, stderr=terminal)
+    shown = terminal.getvalue()
+    assert f"{SAMPLE_FILES}/{SAMPLE_FILES} files" in shown
+    assert re.search(r"[\d.]+ files/s, [\d,]+ comments/s · [\d:?]+ left", shown), shown
+    assert "\033[3" not in shown  # no colour: red is for errors
+    assert shown.endswith("\r") or shown.endswith("\033[A")  # the bar leaves no line behind
+    assert out.getvalue().count("Files: ") == 1  # one summary, printed once
     quiet = Terminal()
     call_command("import_archive", str(ARCHIVES), "--quiet", stdout=io.StringIO(), stderr=quiet)
     assert quiet.getvalue() == ""

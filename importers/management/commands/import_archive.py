@@ -1,12 +1,25 @@
+import contextlib
 import json
 import os
+import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
 
+from importers.ledger import (
+    Counts,
+    UndoRefused,
+    file_line,
+    finish_run,
+    is_running,
+    run_line,
+    start_run,
+    undo_run,
+)
 from importers.loading import DatabaseUnreachable, Outcome, first_line
+from importers.models import ImportRun
 from importers.progress import Progress
 from importers.reading import Unreadable, read_capture
 from importers.running import Report, WorkerFailed, run_import, usable_jobs
@@ -25,7 +38,21 @@ class Command(BaseCommand):
         return {**super().get_check_kwargs(options), "databases": []}
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("paths", nargs="*", metavar="PATH")
+        ledger = parser.add_argument_group("the import ledger")
+        ledger.add_argument(
+            "--list", action="store_true", help="List the runs, newest first, and stop."
+        )
+        ledger.add_argument(
+            "--show", type=int, metavar="RUN", help="Show what run RUN did to each file."
+        )
+        ledger.add_argument(
+            "--undo",
+            type=int,
+            metavar="RUN",
+            help="Take back what run RUN added and put back the text it replaced.",
+        )
+        ledger.add_argument("--yes", action="store_true", help="With --undo: do not ask first.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and report; touch no database."
         )
@@ -58,6 +85,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, paths, dry_run, json, timezone, quiet, batch_size, jobs, **options):
+        ledger_commands = [
+            name for name in ("list", "show", "undo") if options[name] not in (None, False)
+        ]
+        if len(ledger_commands) > 1 or (ledger_commands and paths):
+            raise CommandError("--list, --show and --undo go alone, without paths.")
+        if ledger_commands:
+            return self.ledger(ledger_commands[0], options)
+        if not paths:
+            raise CommandError("Name the captures to import: files, or folders of *.txt files.")
         if json and not dry_run:
             raise CommandError("--json goes with --dry-run.")
         if batch_size < 1 or jobs < 1:
@@ -68,36 +104,107 @@ class Command(BaseCommand):
             raise CommandError(f"--timezone {timezone!r} is not an IANA time zone name.") from None
 
         self.tally = Tally()
+        self.run: ImportRun | None = None
         sources = list(find_sources(paths))
         show_progress = not (quiet or json) and self.stderr.isatty() and len(sources) > 1
         self.progress = Progress(self.stderr, total=len(sources), enabled=show_progress)
         if dry_run:
             self.dry_run(sources, zone, json=json, quiet=quiet)
         else:
-            jobs = usable_jobs(jobs, len(sources), batch_size)
-            if options["verbosity"] >= 2:
-                self.stdout.write(f"Writing {len(sources)} files with {plural(jobs, 'process')}.")
-            try:
-                connection.ensure_connection()
-                for report in run_import(sources, zone=zone, batch_size=batch_size, jobs=jobs):
-                    self.absorb(report)
-            except WorkerFailed as error:
-                raise CommandError(str(error)) from None
-            except (DatabaseUnreachable, OperationalError) as error:
-                self.progress.clear()
-                reason = error if isinstance(error, DatabaseUnreachable) else first_line(error)
-                raise CommandError(
-                    f"cannot reach the database ({reason}); nothing more was imported. "
-                    "Re-running the import later is safe."
-                ) from None
+            self.write(sources, paths, zone=zone, batch_size=batch_size, jobs=jobs,
+                       verbosity=options["verbosity"])  # fmt: skip
         self.progress.done()
 
         if not (quiet or json):
-            self.stdout.write(self.tally.summary(dry_run=dry_run))
+            summary = self.tally.summary(dry_run=dry_run)
+            if self.run is not None:
+                summary += f" Recorded as run {self.run.pk} (import_archive --show {self.run.pk})."
+            self.stdout.write(summary)
         if self.tally.failed:
             raise CommandError(
                 f"{self.tally.failed} of {len(sources)} files failed; see the errors above."
             )
+
+    def write(self, sources, paths, *, zone, batch_size: int, jobs: int, verbosity: int) -> None:
+        """Import for real, recording the run in the ledger."""
+        jobs = usable_jobs(jobs, len(sources), batch_size)
+        if verbosity >= 2:
+            self.stdout.write(f"Writing {len(sources)} files with {plural(jobs, 'process')}.")
+        options = {"timezone": zone.key, "batch_size": batch_size, "jobs": jobs}
+        try:
+            connection.ensure_connection()
+            self.run = start_run(paths=[os.path.abspath(p) for p in paths], options=options)
+            for report in run_import(
+                sources, zone=zone, batch_size=batch_size, jobs=jobs, run_id=self.run.pk
+            ):
+                self.absorb(report)
+        except WorkerFailed as error:
+            self.close_run(stopped=True)
+            raise CommandError(str(error)) from None
+        except (DatabaseUnreachable, OperationalError) as error:
+            self.progress.done()
+            self.close_run(stopped=True)
+            reason = error if isinstance(error, DatabaseUnreachable) else first_line(error)
+            raise CommandError(
+                f"cannot reach the database ({reason}); nothing more was imported. "
+                "Re-running the import later is safe."
+            ) from None
+        self.close_run()
+
+    def ledger(self, command: str, options) -> None:
+        try:
+            connection.ensure_connection()
+        except OperationalError as error:
+            raise CommandError(f"cannot reach the database ({first_line(error)}).") from None
+        if command == "list":
+            runs = ImportRun.objects.select_related("undone_by")
+            if not runs.exists():
+                self.stdout.write("No imports yet.")
+            for listed in runs.iterator():
+                self.stdout.write(run_line(listed))
+            return
+        run_id = options[command]
+        run = ImportRun.objects.filter(pk=run_id).select_related("undone_by").first()
+        if run is None:
+            raise CommandError(f"There is no import run {run_id}; --list shows them.")
+        if command == "show":
+            self.show(run)
+            return
+        if not options["yes"]:
+            if not _stdin_is_a_terminal():
+                raise CommandError("An undo removes what the run added: confirm with --yes.")
+            self.stdout.write(run_line(run))
+            answer = input(
+                f"Take back what run {run.pk} added and put back what it replaced? [y/N] "
+            )
+            if answer.strip().lower() not in {"y", "yes"}:
+                raise CommandError("Nothing was undone.")
+        try:
+            undo = undo_run(run.pk)
+        except UndoRefused as refusal:
+            raise CommandError(str(refusal)) from None
+        self.stdout.write(
+            f"Undid run {run.pk} as run {undo.pk}: {undo.posts_created} posts removed, "
+            f"{undo.posts_updated} put back as they were, {undo.comments_removed} comments "
+            f"removed (import_archive --show {undo.pk})."
+        )
+
+    def show(self, run: ImportRun) -> None:
+        self.stdout.write(run_line(run))
+        ended = run.ended_at.isoformat(timespec="seconds") if run.ended_at else "not ended"
+        self.stdout.write(f"Started {run.started_at.isoformat(timespec='seconds')}, {ended}, "
+                          f"on {run.host or 'an unknown host'}.")  # fmt: skip
+        if run.kind == ImportRun.Kind.IMPORT:
+            self.stdout.write(f"Paths: {' '.join(run.paths)}")
+            self.stdout.write(
+                "Options: " + ", ".join(f"{key} {value}" for key, value in run.options.items())
+            )
+        if run.status == ImportRun.Status.RUNNING and not is_running(run):
+            self.stdout.write("It was interrupted: the files below are those it wrote.")
+        for entry in run.files.order_by("pk").iterator():
+            self.stdout.write(file_line(entry))
+        for warning in run.warnings:
+            self.stdout.write(warning)
 
     def dry_run(self, sources, zone, *, json: bool, quiet: bool) -> None:
         for source in sources:
@@ -113,30 +220,53 @@ class Command(BaseCommand):
             if json:
                 self.stdout.write(dumps(archive.as_json(result.source)))
             elif not quiet:
-                self.stdout.write(
-                    f"{result.source}: {archive.title!r}, {len(archive.comments)} comments"
-                )
+                with self.progress.aside():  # the file's line above the bar, never through it
+                    self.stdout.write(
+                        f"{result.source}: {archive.title!r}, {len(archive.comments)} comments"
+                    )
 
     def absorb(self, report: Report) -> None:
-        self.progress.step(report.files)
+        self.progress.step(report.files, sum(o.comments_added for o in report.outcomes))
         for message in report.warnings:
             self.warn(message)
-        for message in report.errors:
-            self.fail(message)
+        for failure in report.errors:
+            self.fail(failure.message, path=failure.path)
         for outcome in report.outcomes:
             self.tally.add(outcome)
 
+    def close_run(self, *, stopped: bool = False) -> None:
+        """Close the run's record; if the database is gone, the run stays
+        open, and --list shows it as interrupted."""
+        if self.run is None:
+            return
+        tally = self.tally
+        counts = Counts(
+            files_created=tally.posts_created, files_updated=tally.imported - tally.posts_created,
+            files_unchanged=tally.unchanged, files_failed=tally.failed,
+            posts_created=tally.posts_created, posts_updated=tally.posts_updated,
+            comments_added=tally.comments_added,
+        )  # fmt: skip
+        with contextlib.suppress(DatabaseError):
+            finish_run(self.run, counts, failures=tally.failures, warnings=tally.warning_lines,
+                       stopped=stopped)  # fmt: skip
+
     def warn(self, message: str) -> None:
         self.tally.warnings += 1
+        self.tally.warning_lines.append(message)
         self.report(message)
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, path: str = "") -> None:
         self.tally.failed += 1
+        self.tally.failures.append((path, message))
         self.report(message)
 
     def report(self, message: str) -> None:
-        self.progress.clear()
-        self.stderr.write(message)
+        with self.progress.aside():
+            self.stderr.write(message)
+
+
+def _stdin_is_a_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _cpus() -> int:
@@ -152,6 +282,8 @@ class Tally:
     def __init__(self) -> None:
         self.parsed = self.imported = self.unchanged = self.failed = self.warnings = 0
         self.posts_created = self.posts_updated = self.comments_added = 0
+        self.failures: list[tuple[str, str]] = []  # (path, "PATH:LINE: what is wrong")
+        self.warning_lines: list[str] = []
 
     def add(self, outcome: Outcome) -> None:
         """Count a written capture (failures are counted where they are reported)."""
