@@ -4,7 +4,8 @@
 
 Prints files/s, comments/s, SQL statements and the importer's peak memory (of
 its largest process) for
-a first import and a re-run of the same files, then the time PostgreSQL's own
+a first import and a re-run of the same files, with the import ledger and
+without it (the ledger's cost, side by side), then the time PostgreSQL's own
 COPY takes to load the same rows into the same tables (the ceiling), and the
 ratio between the two. The database, afterword_bench (or the one
 BENCH_DATABASE_URL names: bench/database.py), is dropped and created afresh.
@@ -69,6 +70,10 @@ def child(folder: str, extra: list[str]) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    if "--without-ledger" in extra:
+        extra.remove("--without-ledger")
+        leave_out_the_ledger()
+
     # Shared memory: the importer's worker processes, forked from this one,
     # inherit the counting wrappers and add to the same count.
     statements = multiprocessing.get_context("fork").Value("q", 0)
@@ -97,6 +102,22 @@ def child(folder: str, extra: list[str]) -> None:
     print(json.dumps({"seconds": elapsed, "statements": statements.value, "peak_rss": peak * 1024}))
 
 
+def leave_out_the_ledger() -> None:
+    """The same import with no ledger: no run opened or closed, no line per
+    file written by the batches. Only to measure what the ledger costs."""
+    from importers.management.commands import import_archive
+    from importers.models import ImportRun
+
+    real_run_import = import_archive.run_import
+
+    def run_import_unrecorded(*args, run_id=None, **kwargs):
+        return real_run_import(*args, run_id=None, **kwargs)
+
+    import_archive.run_import = run_import_unrecorded
+    import_archive.start_run = lambda **kwargs: ImportRun(pk=0)
+    import_archive.finish_run = lambda *args, **kwargs: None
+
+
 def run_import(folder: Path, extra: list[str]) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", str(folder), *extra],
@@ -121,7 +142,7 @@ def copy_ceiling() -> tuple[float, int, int]:
                     buffer.write(chunk)
             dumps[table] = buffer.getvalue()
         counts = [cursor.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
-        cursor.execute("TRUNCATE comments_comment, posts_post")
+        cursor.execute("TRUNCATE comments_comment, posts_post CASCADE")  # and what refers to them
         connection.commit() if not connection.get_autocommit() else None
         start = time.perf_counter()
         for table in tables:
@@ -153,9 +174,13 @@ def main() -> None:
             f"(seed {args.seed})"
         )
         fresh_database()
+        bare = run_import(folder, [*extra, "--without-ledger"])
+        bare_again = run_import(folder, [*extra, "--without-ledger"])
+        fresh_database()
         first = run_import(folder, extra)
         again = run_import(folder, extra)
-    for label, run in (("first import", first), ("re-run (unchanged)", again)):
+    for label, run in (("first import", first), ("re-run (unchanged)", again),
+                       ("first, no ledger", bare), ("re-run, no ledger", bare_again)):  # fmt: skip
         s = run["seconds"]
         print(
             f"{label:>20}: {s:6.2f} s  {args.files / s:8.0f} files/s  "
@@ -168,6 +193,11 @@ def main() -> None:
         f"{rows / copy_seconds:.0f} comments/s)"
     )
     print(f"{'import / COPY':>20}: {first['seconds'] / copy_seconds:.1f}x")
+    for label, with_it, without in (("first import", first, bare), ("re-run", again, bare_again)):
+        print(
+            f"{'ledger, ' + label:>20}: {with_it['seconds'] / without['seconds']:.2f}x the time, "
+            f"{with_it['statements'] - without['statements']:+d} SQL statements"
+        )
 
 
 if __name__ == "__main__":
