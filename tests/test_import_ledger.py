@@ -107,6 +107,13 @@ def test_list_and_show(capture_file):
     assert re.search(
         rf"{re.escape(str(PAGE_2))}: updated its post \(post \d+\), \d+ comments added", shown
     )
+    text = MAHDI.read_text().replace("Zorro on", "Zorró on")
+    warned = capture_file(text.encode("cp1252"), "warned.txt")  # "read as Windows-1252"
+    import_(warned)
+    shown, _ = import_("--show", last_run().pk)
+    warning = shown.splitlines()[-1]
+    assert warning.startswith(f"  {warned}:")
+    assert shown.splitlines()[-2].startswith(f"{warned}: ")
     _, err = import_("--show", 999)
     assert "There is no import run 999; --list shows them." in err
     _, err = import_("--list", MAHDI)

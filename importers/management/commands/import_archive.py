@@ -141,6 +141,10 @@ class Command(BaseCommand):
         except WorkerFailed as error:
             self.close_run(stopped=True)
             raise CommandError(str(error)) from None
+        except KeyboardInterrupt:
+            self.progress.done()
+            self.close_run(stopped=True)  # what it wrote is in the ledger, and can be undone
+            raise
         except (DatabaseUnreachable, OperationalError) as error:
             self.progress.done()
             self.close_run(stopped=True)
@@ -201,10 +205,17 @@ class Command(BaseCommand):
             )
         if run.status == ImportRun.Status.RUNNING and not is_running(run):
             self.stdout.write("It was interrupted: the files below are those it wrote.")
+        # Each file's warnings under it ("PATH:LINE: warning: …"); any other after.
+        warnings: dict[str, list[str]] = {}
+        for warning in run.warnings:
+            warnings.setdefault(warning.split(":", 1)[0], []).append(warning)
         for entry in run.files.order_by("pk").iterator():
             self.stdout.write(file_line(entry))
-        for warning in run.warnings:
-            self.stdout.write(warning)
+            for warning in warnings.pop(entry.path, []):
+                self.stdout.write(f"  {warning}")
+        for rest in warnings.values():
+            for warning in rest:
+                self.stdout.write(warning)
 
     def dry_run(self, sources, zone, *, json: bool, quiet: bool) -> None:
         for source in sources:
