@@ -91,7 +91,11 @@ class Command(BaseCommand):
         if len(ledger_commands) > 1 or (ledger_commands and paths):
             raise CommandError("--list, --show and --undo go alone, without paths.")
         if ledger_commands:
-            return self.ledger(ledger_commands[0], options)
+            try:
+                return self.ledger(ledger_commands[0], options)
+            except BrokenPipeError:  # `--list | head`: the reader has seen enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return None
         if not paths:
             raise CommandError("Name the captures to import: files, or folders of *.txt files.")
         if json and not dry_run:
