@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,9 @@ FEED_LENGTH = 50
 
 
 class LatestComments(Feed):
-    title = "Afterword: latest comments"
+    def title(self) -> str:
+        return f"{settings.SITE_NAME}: latest comments"
+
     link = reverse_lazy("posts:index")
     description = "The newest comments, archived and written here, across the site."
     feed_url = reverse_lazy("comments:feed")
@@ -66,7 +69,7 @@ class PostComments(LatestComments):
         return post
 
     def title(self, post: Post) -> str:
-        return f"Comments on “{post.title}”"
+        return f"Comments on “{post.title}” · {settings.SITE_NAME}"
 
     def link(self, post: Post) -> str:
         return post.get_absolute_url()

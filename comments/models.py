@@ -7,8 +7,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import Count, Q
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +44,13 @@ class CommentQuerySet(models.QuerySet["Comment"]):
             .order_by("-posted", "-pk")
             .defer("post__body", "post__capture_hashes")
         )
+
+    def people(self):
+        """Every name with published comments and how many, A to Z ignoring case."""
+        return (
+            self.published().order_by().values("author_name").annotate(n=Count("*"))
+            .order_by(Lower("author_name"), "author_name")
+        )  # fmt: skip
 
     def newest(self) -> CommentQuerySet:
         """The newest published comments on the site (on `comment_recent`)."""

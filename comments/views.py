@@ -24,7 +24,7 @@ from comments.services import (
 )
 from comments.threads import ThreadPages
 from posts.models import Post
-from posts.names import page_name
+from posts.names import NameFilter, page_name, person_url
 
 
 def comment_form(request, post: Post, *, parent: Comment | None = None) -> CommentForm:
@@ -155,10 +155,27 @@ def comment_location(request, comment: Comment) -> str | None:
 
 @require_GET
 def person(request, name: str | None = None):
-    """Everything published under a name, newest first."""
+    """Everything published under a name, newest first; without a name, the
+    index of every name."""
+    if name is None and "name" not in request.GET:
+        return people(request)
     name = page_name(request, name)
     comments = Comment.objects.by_person(name)
     page = Paginator(comments, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     if not page.object_list:
         raise Http404("Nothing is published under that name.")
     return render(request, "comments/person.html", {"name": name, "page_obj": page})
+
+
+def people(request):
+    """Everyone who has a published comment, A to Z, with a filter box."""
+    form = NameFilter(request.GET or None)
+    names = Comment.objects.people()
+    if form.is_valid() and form.cleaned_data["q"]:
+        names = names.filter(author_name__icontains=form.cleaned_data["q"])
+    page = Paginator(names, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [
+        {"name": row["author_name"], "url": person_url(row["author_name"]), "n": row["n"]}
+        for row in page.object_list
+    ]
+    return render(request, "comments/people.html", {"page_obj": page, "form": form})

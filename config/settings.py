@@ -175,6 +175,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# What the site calls itself: the header, page titles, feeds and the home page.
+SITE_NAME = env.str("SITE_NAME", default="Afterword")
+SITE_TAGLINE = env.str(
+    "SITE_TAGLINE", default="A blog's archive and its readers' conversations, kept readable."
+)
+SITE_DESCRIPTION = env.str(
+    "SITE_DESCRIPTION",
+    default="Every post of the archive, with its readers' comment threads under their original "
+    "names and times, and the conversation still open.",
+)
+
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=20)
 # A post with more comments than this is split into pages, between top-level threads.
 COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
@@ -13,7 +14,9 @@ FEED_LENGTH = 30
 
 
 class LatestPosts(Feed):
-    title = "Afterword: latest posts"
+    def title(self) -> str:
+        return f"{settings.SITE_NAME}: latest posts"
+
     link = reverse_lazy("posts:index")
     description = "The newest posts in the archive."
     feed_url = reverse_lazy("posts:feed")

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Func, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce, Lower, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
@@ -38,6 +41,49 @@ class PostQuerySet(models.QuerySet["Post"]):
             .first()
         )
         return older, newer
+
+    def summary(self) -> dict:
+        """What the archive holds: its posts, their span, their published
+        comments and the captures they came from. One query."""
+        return self.aggregate(
+            posts=Count("id"),
+            first=Min("published"),
+            last=Max("published"),
+            comments=Coalesce(Sum("comment_count"), 0),
+            captures=Coalesce(
+                Sum(
+                    Func(
+                        F("capture_hashes"),
+                        function="jsonb_array_length",
+                        output_field=models.IntegerField(),
+                    )
+                ),
+                0,
+            ),  # fmt: skip
+        )
+
+    def months(self) -> list[tuple[int, list[tuple[datetime.date, int]]]]:
+        """[(year, [(first of month, posts), …]), …], newest first, in the
+        site's time zone (as the date archives count them). One query."""
+        rows = (
+            self.annotate(month=TruncMonth("published"))
+            .order_by()
+            .values("month")
+            .annotate(n=Count("id"))
+            .order_by("-month")
+        )
+        years: dict[int, list[tuple[datetime.date, int]]] = {}
+        for row in rows:
+            month = timezone.localtime(row["month"]).date()
+            years.setdefault(month.year, []).append((month, row["n"]))
+        return list(years.items())
+
+    def authors(self):
+        """Every byline with its number of posts, A to Z ignoring case."""
+        return (
+            self.order_by().values("author").annotate(n=Count("id"))
+            .order_by(Lower("author"), "author")
+        )  # fmt: skip
 
     def for_index(self) -> PostQuerySet:
         """The home page's list: newest first."""
@@ -142,6 +188,13 @@ class Post(models.Model):
             "day": f"{day.day:02d}",
             "slug": self.slug,
         }
+
+    @property
+    def day_url(self) -> str:
+        """The day archive the post is in: its byline's date links there."""
+        kwargs = self.url_kwargs()
+        del kwargs["slug"]
+        return reverse("posts:day", kwargs=kwargs)
 
     @property
     def is_imported(self) -> bool:

@@ -36,6 +36,12 @@ class NameQuery(forms.Form):
     name = forms.CharField(max_length=1000, strip=False)
 
 
+class NameFilter(forms.Form):
+    """The filter box of the authors' and people's indexes."""
+
+    q = forms.CharField(label="Names containing", max_length=100, required=False)
+
+
 def page_name(request, name: str | None) -> str:
     """The name a name page is for: from its path (the converter admits no
     NUL), or from ?name= (the dot names). A 404 for one no name can be."""

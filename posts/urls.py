@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(rf"^{YEAR}/$", views.YearArchive.as_view(), name="year"),
     re_path(rf"^{YEAR}/{MONTH}/$", views.MonthArchive.as_view(), name="month"),
     re_path(rf"^{YEAR}/{MONTH}/{DAY}/$", views.DayArchive.as_view(), name="day"),
+    path("archive/", views.archive_index, name="archive"),
     path("authors/", views.author, name="authors"),
     path("authors/<name:name>/", views.author, name="author"),
     path("feeds/posts/", feeds.LatestPosts(), name="feed"),

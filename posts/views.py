@@ -1,27 +1,90 @@
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.models import Post
-from posts.names import page_name
+from posts.names import NameFilter, author_url, page_name
 
 
-class PostListView(ListView):
+class LastPageMixin:
+    """A page number past the end leads to the last page rather than a 404
+    (a list shrinks when posts are undone or its period is re-cut)."""
+
+    def get_paginate_by(self, queryset):
+        return settings.POSTS_PER_PAGE  # read per request, as a setting should be
+
+    def paginate_queryset(self, queryset, page_size):
+        # Django's, but past the end is not a 404; one COUNT either way.
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+        )  # fmt: skip
+        value = self.request.GET.get("page", "1")
+        if not (value.isascii() and value.isdigit()):
+            raise Http404("No such page.")
+        number = int(value)
+        if number > max(paginator.num_pages, 1):
+            raise _PastTheEnd(paginator.num_pages)
+        try:
+            page = paginator.page(number)
+        except InvalidPage:
+            raise Http404("No such page.") from None
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except _PastTheEnd as end:
+            query = request.GET.copy()
+            query["page"] = str(end.last)
+            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+
+
+class _PastTheEnd(Exception):
+    def __init__(self, last: int) -> None:
+        self.last = last
+
+
+class PostListView(LastPageMixin, ListView):
     queryset = Post.objects.for_index()
-    paginate_by = settings.POSTS_PER_PAGE
     template_name = "posts/index.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            summary = Post.objects.summary()
+            context["summary"] = summary if summary["posts"] else None
+        return context
 
-class _DateArchive:
+
+def archive_index(request):
+    """Every year and month with its number of posts."""
+    return render(request, "posts/archive_index.html", {"years": Post.objects.months()})
+
+
+def authors_index(request):
+    """Every byline A to Z, with a filter box."""
+    form = NameFilter(request.GET or None)
+    authors = Post.objects.authors()
+    if form.is_valid() and form.cleaned_data["q"]:
+        authors = authors.filter(author__icontains=form.cleaned_data["q"])
+    page = Paginator(authors, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [
+        {"name": row["author"], "url": author_url(row["author"]), "n": row["n"]}
+        for row in page.object_list
+    ]
+    return render(request, "posts/authors.html", {"page_obj": page, "form": form})
+
+
+class _DateArchive(LastPageMixin):
     """Shared by the year, month and day pages: the posts of a period, newest
     first, and links to the nearest periods that have posts."""
 
     queryset = Post.objects.for_index()
     date_field = "published"
     month_format = "%m"
-    paginate_by = settings.POSTS_PER_PAGE
     template_name = "posts/archive.html"
     allow_empty = False  # an empty period is a 404, and the neighbours skip them
     allow_future = True  # an archive has no scheduled posts: its dates are what they are
@@ -52,6 +115,8 @@ class DayArchive(_DateArchive, DayArchiveView):
 
 
 def author(request, name=None):
+    if name is None and "name" not in request.GET:
+        return authors_index(request)
     name = page_name(request, name)
     posts = Post.objects.by_author(name)
     page = Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -41,7 +41,8 @@ def urls_for(name: str, post: Post) -> list[str]:
         "comments:edit": [f"/comments/{n}/edit/" for n in comment_ids],
         "comments:delete": [f"/comments/{n}/delete/" for n in comment_ids],
         "comments:forget": ["/comments/forget-me/"],
-        "comments:people": [f"/people/?name={q(v)}&page={q(v)}" for v in HOSTILE],
+        "comments:people": [f"/people/?name={q(v)}&page={q(v)}" for v in HOSTILE]
+        + [f"/people/?q={q(v)}&page={q(v)}" for v in HOSTILE],
         "comments:person": [f"/people/{q(v)}/?page={q(v)}" for v in HOSTILE if v != "\x00"],
         "comments:feed": [f"/feeds/comments/?page={q(v)}" for v in HOSTILE],
         "comments:feed-atom": ["/feeds/comments/atom/"],
@@ -59,7 +60,9 @@ def urls_for(name: str, post: Post) -> list[str]:
         "posts:year": ["/9999/", "/0000/", *(f"/2007/?page={q(v)}" for v in HOSTILE)],
         "posts:month": ["/9999/12/", "/0000/00/", "/2007/13/", "/2007/03/?page=" + BIG],
         "posts:day": [f"/{d}/" for d in DATES] + ["/2007/03/21/?page=" + BIG],
-        "posts:authors": [f"/authors/?name={q(v)}&page={q(v)}" for v in HOSTILE],
+        "posts:authors": [f"/authors/?name={q(v)}&page={q(v)}" for v in HOSTILE]
+        + [f"/authors/?q={q(v)}&page={q(v)}" for v in HOSTILE],
+        "posts:archive": ["/archive/", *(f"/archive/?page={q(v)}" for v in HOSTILE)],
         "posts:author": [f"/authors/{q(v)}/?page={q(v)}" for v in HOSTILE if v != "\x00"],
         "posts:feed": [f"/feeds/posts/?page={q(v)}" for v in HOSTILE],
         "posts:feed-atom": ["/feeds/posts/atom/"],

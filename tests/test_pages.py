@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from comments.models import Comment, Status
 from posts.models import Post
-from tests.conftest import ARCHIVES, MAHDI
+from tests.conftest import ARCHIVES, MAHDI, SAMPLE_COMMENTS, SAMPLE_FILES, SAMPLE_POSTS
 from tests.factories import PostFactory, reply
 from tests.html import classes_of, depths, text_of
 
@@ -147,9 +147,19 @@ def test_post_page_query_count_does_not_grow_with_comments(client, django_assert
 
 def test_home_lists_newest_first_with_counts_and_excerpts(client, django_assert_max_num_queries):
     import_(ARCHIVES)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # the page's posts, their count, what the archive holds
         response = client.get("/")
     html = response.content.decode()
+    intro = " ".join(
+        text_of(
+            re.search(r"<section class=.introduction.*?</section>", html, re.S).group(0)
+        ).split()
+    )
+    assert intro.strip().startswith("Afterword ")
+    assert (
+        f"It holds {SAMPLE_POSTS} posts from May 2006 to March 2010, with {SAMPLE_COMMENTS} "
+        f"comments, from {SAMPLE_FILES} captured pages. Browse them by month."
+    ) in intro
     titles = [text_of(t) for t in re.findall(r"<h2><a [^>]*>(.*?)</a></h2>", html)]
     assert titles == list(Post.objects.order_by("-published").values_list("title", flat=True))
     assert titles[0] == "House passes the health care bill, 219-212"  # two comment pages
@@ -182,7 +192,8 @@ def test_home_is_paginated(client, settings):
     assert 'href="?page=2"' in first
     second = client.get("/?page=2").content.decode()
     assert second.count('class="post-summary"') == 5
-    assert client.get("/?page=3").status_code == 404
+    past_the_end = client.get("/?page=3")  # the list is shorter than a link said
+    assert (past_the_end.status_code, past_the_end["Location"]) == (302, "/?page=2")
     assert client.get("/?page=abc").status_code == 404
 
 

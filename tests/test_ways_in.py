@@ -93,7 +93,7 @@ def test_any_byline_has_a_page(client, name):
 def test_unknown_names_are_404(client):
     assert client.get(person_url("Nobody")).status_code == 404
     assert client.get(author_url("Nobody")).status_code == 404
-    assert client.get("/people/").status_code == 404
+    assert client.get("/people/?name=Nobody").status_code == 404
 
 
 def test_a_person_page_shows_published_comments_newest_first_paginated(client, settings):
