@@ -9,7 +9,6 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import URLValidator
 
 from comments.models import Comment
 
@@ -29,22 +28,17 @@ def new_stamp(post_id: int, *, at: float | None = None) -> str:
 
 
 class CommentForm(forms.Form):
-    KEPT = ("name", "email", "website", "body", "parent")  # what a reader wrote or chose
+    # What a reader wrote or chose. No website: it was never shown, so asking
+    # for one served only the robots that comment for a link.
+    KEPT = ("name", "email", "body", "parent")
     name = forms.CharField(
         max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     email = forms.EmailField(
         required=False,
-        help_text="Optional, never shown.",
+        help_text="Optional, never shown. It lets your later comments appear without waiting "
+        "for a moderator, once one has approved your first.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    website = forms.URLField(
-        required=False,
-        max_length=200,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text="Optional, never shown.",
-        widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     body = forms.CharField(
         label="Comment",

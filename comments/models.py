@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from comments import paths
 from posts.fulltext import SearchDocument
+from posts.times import clock
 
 # Written out rather than taken from the locale: captures are in English.
 MONTH_NAMES = (
@@ -295,8 +296,7 @@ class Comment(models.Model):
     def format_posted(moment) -> str:
         """A time in the words of the archived signatures, for comments written here."""
         local = timezone.localtime(moment)
-        clock = f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
-        return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock}"
+        return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock(moment)}"
 
 
 class CommentRevision(models.Model):

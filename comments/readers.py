@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from comments.models import Comment
 from comments.threads import ThreadEntry, visible_thread
+from posts.times import clock
 
 OWN_KEY = "comments.own"  # the ids of this browser's comments, newest last
-DETAILS_KEY = "comments.details"  # the name, email and website to fill in next time
+DETAILS_KEY = "comments.details"  # the name and email to fill in next time
 OWN_KEPT = 50
 
 
@@ -70,8 +71,33 @@ def remembered_details(session) -> dict[str, str]:
 
 
 def remember_details(session, data: dict) -> None:
-    session[DETAILS_KEY] = {key: data[key] for key in ("name", "email", "website")}
+    session[DETAILS_KEY] = {key: data[key] for key in ("name", "email")}
 
 
 def forget_details(session) -> None:
     session.pop(DETAILS_KEY, None)
+
+
+def changeable_until(comment: Comment) -> datetime:
+    return comment.posted + timedelta(seconds=settings.COMMENTS_EDIT_SECONDS)
+
+
+def posted_message(comment: Comment, own: OwnComments) -> str:
+    """What the reader is told once their comment is in."""
+    until = clock(changeable_until(comment)) if own.may_change(comment) else ""
+    if comment.is_published:
+        words = "Your comment is published."
+        if until:
+            words += f" You can edit or delete it until {until}, unless someone replies."
+        return words
+    # Held or marked as spam: its author is told the same either way.
+    words = "Thank you. Your comment is waiting for a moderator; until then only you can see it."
+    if until:
+        words += f" You can delete it until {until}."
+    return words
+
+
+def edited_message(comment: Comment) -> str:
+    if comment.is_published:
+        return "Your comment is updated."
+    return "Your edit is waiting for a moderator; until then only you can see the comment."

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,7 +27,7 @@ from comments.threads import ThreadEntry
 from posts.jinja import jinja2_environment
 from posts.names import person_url
 from posts.text import Paragraph, paragraph
-from posts.times import machine_time, zone_named
+from posts.times import clock, machine_time, zone_named
 
 
 def url_pattern(name: str) -> str:
@@ -128,6 +129,7 @@ class Row(NamedTuple):
     # For moderators: the comment's status and the (action, label) buttons that apply.
     status: str
     actions: list[tuple[str, str]]
+    change_until: str  # with can_change: "9:47 PM", the end of the edit window
 
 
 _ACTION_BUTTONS = {
@@ -142,6 +144,7 @@ def thread_rows(
     """The rows of a thread, and the <li>s left to close after the last.
     `reply_url` is the reply page's URL with {} for the comment's id."""
     editable_since = context.editable_since
+    edit_window = timedelta(seconds=settings.COMMENTS_EDIT_SECONDS)
     moderator = context.moderator
     nested = _descendants(entries)
     rows: list[Row] = []
@@ -162,12 +165,16 @@ def thread_rows(
         replies = nested[index]
         if entry.placeholder:
             row = Row(closes, archive_end, comment.pk, True, "", "", False, False, None, False,
-                      "", [], "", "", "", "", False, replies, False, "", [])  # fmt: skip
+                      "", [], "", "", "", "", False, replies, False, "", [], "")  # fmt: skip
         else:
             name = comment.author_name
             when, zone_words = machine_time(
                 comment.posted, local_zone if live else context.post_zone
             )
+            can_change = (
+                entry.own and not entry.replied and editable_since is not None
+                and comment.posted >= editable_since
+            )  # fmt: skip
             row = Row(
                 closes, archive_end, comment.pk, False, name, comment.posted_text,
                 comment.edited_at is not None, live and context.imported_post, entry.reply_to,
@@ -175,10 +182,10 @@ def thread_rows(
                 _body(comment, context.quotes.get(comment.pk, {}), context),
                 person_url(name), when, zone_words,
                 reply_url.format(comment.pk) if comment.is_published else "",
-                entry.own and not entry.replied and editable_since is not None
-                and comment.posted >= editable_since, replies, comment.written_by_id is not None,
+                can_change, replies, comment.written_by_id is not None,
                 comment.status if moderator else "",
                 _ACTION_BUTTONS[comment.status] if moderator else [],
+                clock(comment.posted + edit_window) if can_change else "",
             )  # fmt: skip
         rows.append(row)
         open_.append((entry.depth, bool(replies)))

@@ -75,13 +75,13 @@ def comment_submit(*, form, address: str | None) -> tuple[Comment, bool]:
     if earlier is not None:
         return earlier, False
     status = initial_status(
-        name=data["name"], email=data["email"], website=data["website"], body=data["body"],
+        name=data["name"], email=data["email"], website="", body=data["body"],
         address=address or "",
     )  # fmt: skip
     try:
         comment = comment_create(
             post=form.post, parent=form.parent_comment, author_name=data["name"],
-            email=data["email"], website=data["website"], body=data["body"], status=status,
+            email=data["email"], body=data["body"], status=status,
             ip_address=address, submission=submission,
         )  # fmt: skip
     except IntegrityError:

@@ -4,6 +4,7 @@ forms.py, guards.py and services.py."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,6 +22,7 @@ from comments.services import (
     comment_delete,
     comment_edit,
     comment_submit,
+    normalize_body,
 )
 from comments.threads import ThreadPages
 from posts.models import Post
@@ -40,6 +42,13 @@ def post_comment(request, post_id: int):
     post = get_object_or_404(Post, pk=post_id)
     form = CommentForm(request.POST, post=post)
     address = client_address(request)
+    if "preview" in request.POST:
+        # As it will appear; nothing is saved, and the same form posts it after.
+        preview = None
+        if form.is_valid():
+            data = form.cleaned_data
+            preview = {"name": data["name"], "body": normalize_body(data["body"])}
+        return compose(request, post, form, preview=preview)
     if over_rate_limit(address):
         # Not judged at all: shown again as written, with a fresh stamp.
         kept = {name: request.POST.get(name, "") for name in CommentForm.KEPT}
@@ -50,15 +59,20 @@ def post_comment(request, post_id: int):
         form.renew_stamp()
         return compose(request, post, form)
     comment, _ = comment_submit(form=form, address=address or None)
-    OwnComments.of(request).add(comment)
+    own = OwnComments.of(request)
+    own.add(comment)
     readers.remember_details(request.session, form.cleaned_data)
+    messages.success(request, readers.posted_message(comment, own))
     return HttpResponseRedirect(comment_location(request, comment) or post.get_absolute_url())
 
 
-def compose(request, post: Post, form: CommentForm, *, status: int = 200, limited=False):
-    """The form on a page of its own: replying without JavaScript, or sent
-    back with what the reader wrote and what needs fixing."""
-    context = {"post": post, "form": form, "parent": form.parent_comment, "limited": limited}
+def compose(
+    request, post: Post, form: CommentForm, *, status: int = 200, limited=False, preview=None
+):
+    """The form on a page of its own: replying without JavaScript, sent back
+    with what the reader wrote and what needs fixing, or with a preview."""
+    context = {"post": post, "form": form, "parent": form.parent_comment, "limited": limited,
+               "preview": preview}  # fmt: skip
     parent_id = str((form.data if form.is_bound else form.initial).get("parent") or "")
     if form.parent_comment is None and parent_id.isdigit():
         # A reply sent back: show what it answers, if that is still there.
@@ -76,7 +90,7 @@ def reply(request, comment_id: int):
 
 @require_POST
 def forget_details(request):
-    """Forget the remembered name, email and website, and go back to the page."""
+    """Forget the remembered name and email, and go back to the page."""
     readers.forget_details(request.session)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -102,12 +116,13 @@ def edit(request, comment_id: int):
     held = not comment.is_published
     if request.method == "POST" and not (replied or held) and form.is_valid():
         try:
-            comment_edit(comment, form.cleaned_data["body"])
+            edited = comment_edit(comment, form.cleaned_data["body"])
         except HasReplies:
             replied = True
         except NotEditable:
             held = True
         else:
+            messages.success(request, readers.edited_message(edited))
             location = comment_location(request, comment) or comment.post.get_absolute_url()
             return HttpResponseRedirect(location)
     return render(
@@ -128,6 +143,7 @@ def delete(request, comment_id: int):
             replied = True
         else:
             OwnComments.of(request).forget(comment_id)
+            messages.success(request, "Your comment is deleted.")
             return HttpResponseRedirect(comment.post.get_absolute_url() + "#comments")
     return render(request, "comments/delete.html", {"comment": comment, "replied": replied})
 

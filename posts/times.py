@@ -7,6 +7,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -33,3 +34,10 @@ def _zone_words(key: str, abbreviation: str | None, offset: timedelta | None) ->
     hours, minutes = divmod(abs(minutes), 60)
     sign = "−" if offset and offset < timedelta(0) else "+"
     return f"{key} ({abbreviation}, UTC{sign}{hours:02d}:{minutes:02d})"
+
+
+def clock(moment: datetime) -> str:
+    """'9:47 PM': a time of day as the archived signatures write it, in the
+    site's time zone."""
+    local = timezone.localtime(moment)
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"

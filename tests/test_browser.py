@@ -101,3 +101,39 @@ def test_a_rejected_reply_comes_back_with_the_text_and_the_error(browser, live_s
     expect(page.locator("blockquote.replying-to")).to_contain_text(parent.author_name)
     assert not Comment.objects.filter(body="Worth keeping, every word.").exists()
     context.close()
+
+
+def test_preview_then_post_without_javascript_and_what_the_reader_is_told(
+    browser, live_server, post
+):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + post.get_absolute_url())
+    page.get_by_role("textbox", name="Comment").fill("A first draft.\n\nWith <em>care</em>.")
+    page.get_by_role("textbox", name="Name").fill("Browser Reader")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator("section.preview")
+    expect(preview).to_contain_text("With <em>care</em>.")  # as text, never as markup
+    expect(preview.locator("em")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Comment")).to_have_value(
+        "A first draft.\n\nWith <em>care</em>."
+    )
+    assert not Comment.objects.filter(author_name="Browser Reader").exists()
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_url(re.compile(r"#comment-\d+$"))
+    expect(page.locator("main .messages")).to_contain_text(
+        re.compile(r"Your comment is published\. You can edit or delete it until \d+:\d\d [AP]M")
+    )
+    mine = Comment.objects.get(author_name="Browser Reader")
+    expect(page.locator(f"#comment-{mine.pk} .until")).to_contain_text("unless someone replies")
+    context.close()
+
+
+def test_the_counter_speaks_near_the_limit(browser, live_server, post):
+    page = browser.new_page()
+    page.goto(live_server.url + post.get_absolute_url())
+    counter = page.locator(".char-count")
+    expect(counter).to_be_hidden()
+    page.get_by_role("textbox", name="Comment").fill("x" * 9_950)
+    expect(counter).to_have_text("50 characters left")
+    page.close()

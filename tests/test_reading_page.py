@@ -168,7 +168,7 @@ def test_a_new_comment_on_a_later_page_redirects_there(client, long_thread, sett
     post, _ = long_thread
     page = client.get(post.get_absolute_url())
     form = page.context["form"]
-    data = {"body": "The newest word.", "name": "Latecomer", "email": "", "website": ""}
+    data = {"body": "The newest word.", "name": "Latecomer", "email": ""}
     data.update({"stamp": form["stamp"].value(), "parent": ""})
     response = client.post(f"/comments/post/{post.pk}/", data)
     new = Comment.objects.get(body="The newest word.")
