@@ -51,6 +51,10 @@ def test_no_serious_axe_violations_on_any_kind_of_page(browser, live_server, sit
         "/search/?q=iran",
         "/search/?q=the",
         "/search/?q=iran&start=2008-01-01&end=2007-01-01",
+        "/archive/",
+        "/authors/",
+        "/people/",
+        "/people/?q=night",
     ]
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
@@ -108,11 +112,22 @@ def test_a_subthread_folds_and_unfolds(browser, live_server, site):
     page.close()
 
 
-def test_the_page_fits_a_320_pixel_phone(browser, live_server, site):
+def test_the_page_fits_a_320_pixel_phone(browser, live_server, site, settings):
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
-    for url in (site.get_absolute_url(), "/search/?q=iran", "/2007/"):
+    for url in (site.get_absolute_url(), "/search/?q=iran", "/2007/", "/archive/", "/people/"):
         page.goto(live_server.url + url)
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= 320, url
+    # A pager keeps Previous, where the reader is and Next on one line.
+    settings.POSTS_PER_PAGE = 2
+    page.goto(live_server.url + "/?page=2")
+    boxes = page.eval_on_selector_all(
+        "nav.pagination > *",
+        "items => items.map(item => [item.getBoundingClientRect().top,"
+        " item.getBoundingClientRect().bottom])",
+    )
+    assert len(boxes) == 3
+    assert max(top for top, _ in boxes) < min(bottom for _, bottom in boxes), boxes  # one line
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()

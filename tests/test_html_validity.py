@@ -5,6 +5,7 @@ import io
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
+from comments.forms import new_stamp
 from comments.models import Comment
 from posts.models import Post
 from posts.names import author_url, person_url
@@ -65,6 +67,9 @@ def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
         "search, a bad date": "/search/?q=iran&start=2007-02-30",
         "search, no query": "/search/",
         "reply without script": f"/comments/{first.pk}/reply/",
+        "archive index": "/archive/",
+        "authors": "/authors/",
+        "people index": "/people/?q=a",
     }
     pages = {}
     for name, url in urls.items():
@@ -76,6 +81,13 @@ def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
     moderator = Client()
     moderator.force_login(User.objects.create_superuser("moderator", password="x"))
     pages["post, as a moderator"] = moderator.get(mahdi.get_absolute_url()).content.decode()
+    preview = client.post(f"/comments/post/{mahdi.pk}/", {
+        "name": "Previewer", "email": "", "body": "Draft <b>one</b>.\n\nhttps://example.org/",
+        "stamp": new_stamp(mahdi.pk, at=time.time() - 60), "homepage": "", "parent": "",
+        "preview": "1",
+    })  # fmt: skip
+    assert 'class="preview"' in preview.text
+    pages["preview"] = preview.content.decode()
     pages["not found"] = client.get("/no/such/page/").content.decode()
     pages["server error"] = server_error(RequestFactory().get("/")).content.decode()
     assert validate(pages, tmp_path) == []
