@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
-from comments.models import Comment
+from comments.models import Comment, Subscription
 
 NAME_MAX = 100
 BODY_MAX = 10_000
@@ -30,7 +30,7 @@ def new_stamp(post_id: int, *, at: float | None = None) -> str:
 class CommentForm(forms.Form):
     # What a reader wrote or chose. No website: it was never shown, so asking
     # for one served only the robots that comment for a link.
-    KEPT = ("name", "email", "body", "parent")
+    KEPT = ("name", "email", "notify", "body", "parent")
     name = forms.CharField(
         max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -39,6 +39,13 @@ class CommentForm(forms.Form):
         help_text="Optional, never shown. It lets your later comments appear without waiting "
         "for a moderator, once one has approved your first.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    notify = forms.ChoiceField(
+        label="Follow the conversation by e-mail",
+        choices=[("", "No e-mail, thank you"), *Subscription.Kind.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="With an email address only. The first time, we ask you to confirm it.",
     )
     body = forms.CharField(
         label="Comment",
@@ -71,6 +78,12 @@ class CommentForm(forms.Form):
             data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
             data["stamp"] = new_stamp(self.post.pk)
             self.data = data
+
+    def clean(self):
+        data = super().clean()
+        if data.get("notify") and not data.get("email"):
+            self.add_error("notify", "Give your email address to be told of replies.")
+        return data
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

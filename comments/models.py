@@ -401,3 +401,77 @@ class BlockedCommenter(models.Model):
                 raise ValidationError({"value": "Enter an IPv4 or IPv6 address."}) from None
         elif self.kind == self.Kind.EMAIL and "@" not in self.value:
             raise ValidationError({"value": "Enter a whole email address."})
+
+
+class MailAddress(models.Model):
+    """An address the site may mail: confirmed once (double opt-in), and
+    never mailed again once its owner says stop or its server refuses it."""
+
+    email = models.EmailField(max_length=254)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(
+        max_length=200, blank=True
+    )  # "unsubscribed from everything", a refusal
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="mail_address_once")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def mailable(self) -> bool:
+        return self.confirmed_at is not None and self.stopped_at is None
+
+
+class Subscription(models.Model):
+    """Someone follows a post's thread: replies to them, or everything."""
+
+    class Kind(models.TextChoices):
+        REPLIES = "replies", "E-mail me when someone replies to me"
+        THREAD = "thread", "…or when anyone writes in this thread"
+
+    email = models.EmailField(max_length=254)
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # unsubscribed from this thread
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("post", Lower("email"), name="subscription_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} follows {self.post_id} ({self.kind})"
+
+
+class Notification(models.Model):
+    """One comment to tell one address about. The unique constraint is what
+    keeps two workers, or a retried task, from telling anyone twice."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("comment", Lower("email"), name="notification_once"),
+        ]
+        indexes = [
+            models.Index(
+                "post",
+                Lower("email"),
+                condition=Q(sent_at__isnull=True),
+                name="notification_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} to {self.email}"

@@ -22,6 +22,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from comments import notifications
 from comments.models import BlockedCommenter, Comment, Status
 
 
@@ -90,7 +91,7 @@ def moderate(
         locked = list(
             Comment.objects.filter(pk__in=comments.values("pk"))
             .select_for_update()
-            .only("pk", "status", "author_name", "posted_text")
+            .only("pk", "status", "author_name", "posted_text", "fingerprint")
             .order_by("pk")  # one lock order: two bulk actions cannot deadlock
         )
         outcome = Outcome(action)
@@ -106,6 +107,9 @@ def moderate(
                 changes.update(deleted_at=None, deleted_by="")
             Comment.objects.filter(pk__in=[c.pk for c in outcome.changed]).update(**changes)
             _log(user, outcome.changed, lambda c: f"{action.done} (was {c.status}).")
+            if action.target == Status.PUBLISHED:
+                for comment in outcome.changed:  # told once, however often approved
+                    notifications.published(comment)
     return outcome
 
 

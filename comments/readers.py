@@ -71,7 +71,7 @@ def remembered_details(session) -> dict[str, str]:
 
 
 def remember_details(session, data: dict) -> None:
-    session[DETAILS_KEY] = {key: data[key] for key in ("name", "email")}
+    session[DETAILS_KEY] = {key: data.get(key, "") for key in ("name", "email", "notify")}
 
 
 def forget_details(session) -> None:

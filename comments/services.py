@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from comments import notifications
 from comments.guards import initial_status
 from comments.models import Comment, CommentRevision, PurgedComment, Status
 from comments.paths import child_path
@@ -47,7 +48,7 @@ def comment_create(
     # are handed consecutive numbers.
     Post.objects.filter(pk=post.pk).update(last_comment_number=F("last_comment_number") + 1)
     number = Post.objects.values_list("last_comment_number", flat=True).get(pk=post.pk)
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         post=post,
         parent=parent,
         number=number,
@@ -63,6 +64,9 @@ def comment_create(
         submission=submission,
         written_by=written_by,
     )
+    if comment.is_published:
+        notifications.published(comment)
+    return comment
 
 
 def comment_submit(*, form, address: str | None) -> tuple[Comment, bool]:
@@ -90,6 +94,8 @@ def comment_submit(*, form, address: str | None) -> tuple[Comment, bool]:
         if earlier is None:
             raise
         return earlier, False
+    if data.get("notify") and data["email"]:
+        notifications.subscribe(email=data["email"], post=form.post, kind=data["notify"])
     return comment, True
 
 

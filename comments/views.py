@@ -9,9 +9,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comments import readers
+from comments import notifications, readers
 from comments.forms import CommentForm, EditForm
 from comments.guards import client_address, over_rate_limit
 from comments.models import Comment
@@ -195,3 +196,34 @@ def people(request):
         for row in page.object_list
     ]
     return render(request, "comments/people.html", {"page_obj": page, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_address(request, token: str):
+    """The link of the one message an address gets before it is confirmed:
+    a page with a button (a link scanner's GET confirms nothing)."""
+    address = notifications.read_confirmation(token)
+    if address is None:
+        return render(request, "comments/mail_link.html", {"bad": True}, status=400)
+    if request.method == "POST":
+        notifications.confirm(address)
+        return render(request, "comments/mail_link.html", {"confirmed": True})
+    return render(request, "comments/mail_link.html", {"confirm": address})
+
+
+@csrf_exempt  # the signed link is the proof; mail clients post it with no page (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    found = notifications.read_unsubscription(token)
+    if found is None:
+        return render(request, "comments/mail_link.html", {"bad": True}, status=400)
+    email, post_id = found
+    post = Post.objects.filter(pk=post_id).first() if post_id is not None else None
+    if request.method == "POST":
+        notifications.unsubscribe(email, post_id)
+        return render(request, "comments/mail_link.html", {"unsubscribed": True, "post": post})
+    return render(
+        request,
+        "comments/mail_link.html",
+        {"unsubscribe": True, "post": post, "thread": post_id is not None},
+    )

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # full-text search
     "django.contrib.sitemaps",
     "axes",  # the admin login's throttle
+    "django_tasks_db",  # the background tasks' queue, in PostgreSQL
     "posts",
     "comments",
     "importers",
@@ -180,6 +181,33 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Mail, from EMAIL_URL (smtp+tls://user:password@host:587, smtp://mailpit:1025,
+# consolemail:// to print messages): the console by default in development.
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Afterword <afterword@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address the site is read at, for the links in its mail.
+SITE_URL = env.str(
+    "SITE_URL",
+    default="http://127.0.0.1:8000"
+    if DEBUG
+    else f"https://{ALLOWED_HOSTS[0].lstrip('.').replace('*', 'localhost')}",
+).rstrip("/")
+
+# Background tasks (Django's tasks API). In production they wait in a queue in
+# PostgreSQL (django-tasks-db) for `manage.py db_worker`; with
+# TASKS_IMMEDIATE=true (development's default) they run at once, in the request.
+TASKS_IMMEDIATE = env.bool("TASKS_IMMEDIATE", default=DEBUG)
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if TASKS_IMMEDIATE
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
 # What the site calls itself: the header, page titles, feeds and the home page.
 SITE_NAME = env.str("SITE_NAME", default="Afterword")
 SITE_TAGLINE = env.str(
@@ -224,6 +252,9 @@ COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=24 * 3600)
 COMMENTS_RATE_LIMIT = env.int("COMMENTS_RATE_LIMIT", default=5)  # per address…
 COMMENTS_RATE_PERIOD = env.int("COMMENTS_RATE_PERIOD", default=60)  # …per this many seconds
 COMMENTS_EDIT_SECONDS = env.int("COMMENTS_EDIT_SECONDS", default=15 * 60)
+# Replies reaching one address in one thread within this many seconds of the
+# last message go out together, as one.
+COMMENTS_DIGEST_SECONDS = env.int("COMMENTS_DIGEST_SECONDS", default=10 * 60)
 # The address a comment was sent from is kept this long, for moderators, then
 # forgotten by `manage.py housekeeping` (run it daily: see docs/operations.md).
 COMMENTS_ADDRESS_DAYS = env.int("COMMENTS_ADDRESS_DAYS", default=90)

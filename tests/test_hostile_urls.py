@@ -41,6 +41,8 @@ def urls_for(name: str, post: Post) -> list[str]:
         "comments:edit": [f"/comments/{n}/edit/" for n in comment_ids],
         "comments:delete": [f"/comments/{n}/delete/" for n in comment_ids],
         "comments:forget": ["/comments/forget-me/"],
+        "comments:confirm": [f"/comments/confirm/{q(v)}/" for v in HOSTILE if v != "\x00"],
+        "comments:unsubscribe": [f"/comments/unsubscribe/{q(v)}/" for v in HOSTILE if v != "\x00"],
         "comments:people": [f"/people/?name={q(v)}&page={q(v)}" for v in HOSTILE]
         + [f"/people/?q={q(v)}&page={q(v)}" for v in HOSTILE],
         "comments:person": [f"/people/{q(v)}/?page={q(v)}" for v in HOSTILE if v != "\x00"],

@@ -1,0 +1,279 @@
+"""Following a conversation by e-mail: subscriptions with double opt-in, the
+reply notifications, and unsubscribing in one click.
+
+Nothing is sent inside a request: the tasks below run in a worker
+(`manage.py db_worker`, Django's tasks API with django-tasks-db's queue),
+or at once where TASKS_IMMEDIATE is on. A comment is told to an address at
+most once (the Notification rows' unique constraint, whatever the number of
+workers), an unconfirmed or stopped address is never mailed, and the replies
+that reach one address in one thread within COMMENTS_DIGEST_SECONDS go out
+as one message.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.tasks import default_task_backend, task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from comments.models import Comment, MailAddress, Notification, Subscription
+
+_SALT = "comments.mail"
+CONFIRM_DAYS = 7
+RETRIES = 5
+UNSUBSCRIBED_ALL = "unsubscribed from everything"
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def one_line(text: str) -> str:
+    """Text fit for a mail header: what a name or title wrote, with no line breaks."""
+    return " ".join(text.split())
+
+
+# Signed links ----------------------------------------------------------------
+
+
+def confirm_url(address: MailAddress) -> str:
+    value = signing.dumps({"a": address.pk, "e": address.email.lower()}, salt=f"{_SALT}.confirm")
+    return absolute(reverse("comments:confirm", args=[value]))
+
+
+def unsubscribe_url(email: str, post_id: int | None) -> str:
+    """This thread's unsubscribe link, or everything's (post_id None). It never expires."""
+    value = signing.dumps({"e": email.lower(), "p": post_id}, salt=f"{_SALT}.unsubscribe")
+    return absolute(reverse("comments:unsubscribe", args=[value]))
+
+
+def read_confirmation(value: str) -> MailAddress | None:
+    try:
+        data = signing.loads(value, salt=f"{_SALT}.confirm", max_age=timedelta(days=CONFIRM_DAYS))
+    except signing.BadSignature:  # forged, altered or expired
+        return None
+    return MailAddress.objects.filter(pk=data.get("a"), email__iexact=data.get("e", "")).first()
+
+
+def read_unsubscription(value: str) -> tuple[str, int | None] | None:
+    try:
+        data = signing.loads(value, salt=f"{_SALT}.unsubscribe")
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        return None
+    return data["e"], data.get("p")
+
+
+# Subscribing -----------------------------------------------------------------
+
+
+def subscribe(*, email: str, post, kind: str) -> None:
+    """Follow `post` from `email`; the address confirms first if it never has."""
+    with transaction.atomic():
+        Subscription.objects.update_or_create(
+            post=post, email__iexact=email, defaults={"kind": kind, "ended_at": None},
+            create_defaults={"email": email, "post": post, "kind": kind},
+        )  # fmt: skip
+        address = MailAddress.objects.select_for_update().filter(email__iexact=email).first()
+        if address is None:
+            address = MailAddress.objects.create(email=email)
+        if address.stop_reason == UNSUBSCRIBED_ALL:
+            # Asked again, on the form: a fresh start, confirmed afresh.
+            address.stopped_at, address.stop_reason, address.confirmed_at = None, "", None
+        if address.stopped_at is None and address.confirmed_at is None:
+            recently = timezone.now() - timedelta(days=1)
+            if address.confirmation_sent_at is None or address.confirmation_sent_at < recently:
+                address.confirmation_sent_at = timezone.now()
+                pk = address.pk
+                transaction.on_commit(lambda: send_confirmation.enqueue(pk))
+        address.save()
+
+
+def confirm(address: MailAddress) -> None:
+    MailAddress.objects.filter(pk=address.pk, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now()
+    )
+
+
+def unsubscribe(email: str, post_id: int | None) -> None:
+    now = timezone.now()
+    if post_id is None:
+        MailAddress.objects.filter(email__iexact=email).update(
+            stopped_at=now, stop_reason=UNSUBSCRIBED_ALL
+        )
+        Subscription.objects.filter(email__iexact=email, ended_at__isnull=True).update(ended_at=now)
+    else:
+        Subscription.objects.filter(
+            email__iexact=email, post_id=post_id, ended_at__isnull=True
+        ).update(ended_at=now)
+    # What was waiting to go to them stays unsent.
+    Notification.objects.filter(email__iexact=email, sent_at__isnull=True).filter(
+        Q(post_id=post_id) if post_id is not None else Q()
+    ).delete()
+
+
+# Telling -----------------------------------------------------------------------
+
+
+def published(comment: Comment) -> None:
+    """Call when a comment written here becomes public: its notifications go
+    out after the transaction commits."""
+    if comment.is_imported:
+        return
+    pk = comment.pk
+    transaction.on_commit(lambda: notify_comment.enqueue(pk))
+
+
+def recipients(comment: Comment) -> set[str]:
+    """Who is to hear of `comment`: the thread's followers, and the author of
+    the comment it answers if they follow replies; never its own author, and
+    only addresses that are confirmed and not stopped."""
+    follows = Subscription.objects.filter(post_id=comment.post_id, ended_at__isnull=True)
+    wanted = Q(kind=Subscription.Kind.THREAD)
+    if comment.parent_id is not None:
+        parent_email = (
+            Comment.objects.filter(pk=comment.parent_id).values_list("email", flat=True).first()
+        )
+        if parent_email:
+            wanted |= Q(email__iexact=parent_email)
+    emails = {email.lower() for email in follows.filter(wanted).values_list("email", flat=True)}
+    emails.discard(comment.email.lower())
+    if not emails:
+        return set()
+    allowed = MailAddress.objects.filter(confirmed_at__isnull=False, stopped_at__isnull=True)
+    return {email.lower() for email in allowed.values_list("email", flat=True)} & emails
+
+
+@task
+def notify_comment(comment_id: int) -> int:
+    """Queue one notification per recipient of a published comment."""
+    comment = Comment.objects.filter(pk=comment_id).select_related("post").first()
+    if comment is None or not comment.is_published:
+        return 0
+    queued = 0
+    for email in sorted(recipients(comment)):
+        try:
+            with transaction.atomic():
+                Notification.objects.create(comment=comment, post=comment.post, email=email)
+        except IntegrityError:
+            continue  # told already (a second worker, a comment approved again)
+        queued += 1
+        deliver.enqueue(comment.post_id, email)
+    return queued
+
+
+def _backend_defers() -> bool:
+    return default_task_backend.supports_defer
+
+
+@task
+def deliver(post_id: int, email: str) -> int:
+    """Send what waits for `email` in the thread of `post_id`, in one message;
+    at most one such message every COMMENTS_DIGEST_SECONDS. Returns how many
+    comments it told of."""
+    now = timezone.now()
+    digest = timedelta(seconds=settings.COMMENTS_DIGEST_SECONDS)
+    with transaction.atomic():
+        address = MailAddress.objects.filter(email__iexact=email).first()
+        pending = list(
+            Notification.objects.filter(post_id=post_id, email__iexact=email, sent_at__isnull=True)
+            # Another worker has these: leave them. Only these rows: every one
+            # shares its comment and post with other addresses' rows.
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("comment", "post")
+            .order_by("comment__posted", "pk")
+        )
+        if not pending:
+            return 0
+        if address is None or not address.mailable:
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).delete()
+            return 0
+        last = Notification.objects.filter(
+            post_id=post_id, email__iexact=email, sent_at__isnull=False
+        ).aggregate(last=Max("sent_at"))["last"]
+        if last is not None and now - last < digest and _backend_defers():
+            deliver.using(run_after=last + digest).enqueue(post_id, email)
+            return 0
+        comments = [n.comment for n in pending if n.comment.is_published]
+        try:
+            if comments:
+                _message(address.email, pending[0].post, comments).send()
+        except smtplib.SMTPRecipientsRefused as refusal:
+            MailAddress.objects.filter(pk=address.pk).update(
+                stopped_at=now, stop_reason=f"refused: {refusal}"[:200]
+            )
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).delete()
+            return 0
+        except (smtplib.SMTPException, OSError) as error:
+            attempts = pending[0].attempts + 1
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+                attempts=attempts, error=str(error)[:1000]
+            )
+            if attempts < RETRIES and _backend_defers():
+                wait = timedelta(minutes=2**attempts)  # 2, 4, 8, 16 minutes
+                transaction.on_commit(
+                    lambda: deliver.using(run_after=now + wait).enqueue(post_id, email)
+                )
+            return 0
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+            sent_at=now, attempts=pending[0].attempts + 1, error=""
+        )
+    return len(comments)
+
+
+def _message(email: str, post, comments: list[Comment]) -> EmailMultiAlternatives:
+    thread_off = unsubscribe_url(email, post.pk)
+    context = {
+        "post": post,
+        "comments": [(c, absolute(c.get_absolute_url())) for c in comments],
+        "post_url": absolute(post.get_absolute_url()),
+        "thread_off": thread_off,
+        "all_off": unsubscribe_url(email, None),
+        "site_name": settings.SITE_NAME,
+    }
+    if len(comments) == 1:
+        subject = f"{one_line(comments[0].author_name)} wrote on “{one_line(post.title)}”"
+    else:
+        subject = f"{len(comments)} new comments on “{one_line(post.title)}”"
+    message = EmailMultiAlternatives(
+        subject=one_line(subject)[:200],
+        body=render_to_string("comments/mail/notification.txt", context),
+        to=[email],
+        headers={
+            "List-Unsubscribe": f"<{thread_off}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("comments/mail/notification.html", context), "text/html"
+    )
+    return message
+
+
+@task
+def send_confirmation(address_id: int) -> bool:
+    """The one message an unconfirmed address ever gets."""
+    address = MailAddress.objects.filter(pk=address_id).first()
+    if address is None or address.confirmed_at is not None or address.stopped_at is not None:
+        return False
+    context = {"confirm_url": confirm_url(address), "site_name": settings.SITE_NAME,
+               "days": CONFIRM_DAYS}  # fmt: skip
+    message = EmailMultiAlternatives(
+        subject=f"Confirm your address for {one_line(settings.SITE_NAME)}",
+        body=render_to_string("comments/mail/confirm.txt", context),
+        to=[address.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.send()
+    return True
