@@ -12,12 +12,13 @@ as one message.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.tasks import default_task_backend, task
@@ -30,6 +31,7 @@ from comments.models import Comment, MailAddress, Notification, Subscription
 _SALT = "comments.mail"
 CONFIRM_DAYS = 7
 RETRIES = 5
+DELIVERY_BATCH = 100
 UNSUBSCRIBED_ALL = "unsubscribed from everything"
 
 
@@ -160,16 +162,19 @@ def notify_comment(comment_id: int) -> int:
     comment = Comment.objects.filter(pk=comment_id).select_related("post").first()
     if comment is None or not comment.is_published:
         return 0
-    queued = 0
+    queued: list[str] = []
     for email in sorted(recipients(comment)):
         try:
             with transaction.atomic():
                 Notification.objects.create(comment=comment, post=comment.post, email=email)
         except IntegrityError:
             continue  # told already (a second worker, a comment approved again)
-        queued += 1
-        deliver.enqueue(comment.post_id, email)
-    return queued
+        queued.append(email)
+    # A task per batch of addresses, each sent over one SMTP connection: a
+    # thousand followers are ten tasks, not a thousand.
+    for start in range(0, len(queued), DELIVERY_BATCH):
+        deliver_batch.enqueue(comment.post_id, queued[start : start + DELIVERY_BATCH])
+    return len(queued)
 
 
 def _backend_defers() -> bool:
@@ -177,10 +182,31 @@ def _backend_defers() -> bool:
 
 
 @task
+def deliver_batch(post_id: int, emails: list[str]) -> int:
+    """deliver() for each address, over one connection to the mail server."""
+    told = 0
+    connection = get_connection()
+    # If the server cannot be reached now, each message tries again, and is
+    # retried later if it fails.
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        connection.open()
+    try:
+        for email in emails:
+            told += _deliver(post_id, email, connection)
+    finally:
+        connection.close()
+    return told
+
+
+@task
 def deliver(post_id: int, email: str) -> int:
     """Send what waits for `email` in the thread of `post_id`, in one message;
     at most one such message every COMMENTS_DIGEST_SECONDS. Returns how many
     comments it told of."""
+    return _deliver(post_id, email, None)
+
+
+def _deliver(post_id: int, email: str, connection) -> int:
     now = timezone.now()
     digest = timedelta(seconds=settings.COMMENTS_DIGEST_SECONDS)
     with transaction.atomic():
@@ -207,7 +233,7 @@ def deliver(post_id: int, email: str) -> int:
         comments = [n.comment for n in pending if n.comment.is_published]
         try:
             if comments:
-                _message(address.email, pending[0].post, comments).send()
+                _message(address.email, pending[0].post, comments, connection).send()
         except smtplib.SMTPRecipientsRefused as refusal:
             MailAddress.objects.filter(pk=address.pk).update(
                 stopped_at=now, stop_reason=f"refused: {refusal}"[:200]
@@ -231,7 +257,7 @@ def deliver(post_id: int, email: str) -> int:
     return len(comments)
 
 
-def _message(email: str, post, comments: list[Comment]) -> EmailMultiAlternatives:
+def _message(email: str, post, comments: list[Comment], connection) -> EmailMultiAlternatives:
     thread_off = unsubscribe_url(email, post.pk)
     context = {
         "post": post,
@@ -254,6 +280,7 @@ def _message(email: str, post, comments: list[Comment]) -> EmailMultiAlternative
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
+        connection=connection,
     )
     message.attach_alternative(
         render_to_string("comments/mail/notification.html", context), "text/html"

@@ -137,3 +137,27 @@ def test_the_counter_speaks_near_the_limit(browser, live_server, post):
     page.get_by_role("textbox", name="Comment").fill("x" * 9_950)
     expect(counter).to_have_text("50 characters left")
     page.close()
+
+
+def test_following_a_thread_from_the_form(browser, live_server, post):
+    page = browser.new_page()
+    page.goto(live_server.url + post.get_absolute_url())
+    page.get_by_role("textbox", name="Comment").fill("Tell me when someone answers.")
+    page.get_by_role("textbox", name="Name").fill("Follower")
+    page.get_by_role("radio", name="E-mail me when someone replies to me").check()
+    page.get_by_role("button", name="Post comment").click()
+    # No address: the form comes back with the text and the reason beside the choice.
+    expect(page.locator("#id_notify_error")).to_contain_text("Give your email address")
+    expect(page.get_by_role("textbox", name="Comment")).to_have_value(
+        "Tell me when someone answers."
+    )
+    page.get_by_role("textbox", name="Email").fill("follower@example.org")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_url(re.compile(r"#comment-\d+$"))
+    from comments.models import MailAddress, Subscription
+
+    assert Subscription.objects.get().kind == "replies"
+    assert MailAddress.objects.get().confirmation_sent_at is not None
+    # Remembered for the next comment.
+    expect(page.get_by_role("radio", name="E-mail me when someone replies to me")).to_be_checked()
+    page.close()

@@ -71,7 +71,7 @@ def test_the_image_is_slim_python_non_root_pinned_and_has_its_static_files():
 
 def test_compose_runs_db_redis_migrations_and_web_with_health_checks():
     services = COMPOSE["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "housekeeping"}
+    assert set(services) == {"db", "redis", "migrate", "web", "housekeeping", "worker", "mailpit"}
     db = services["db"]
     assert db["image"].startswith("postgres:")
     assert any(volume.startswith("db-data:") for volume in db["volumes"])
@@ -87,6 +87,13 @@ def test_compose_runs_db_redis_migrations_and_web_with_health_checks():
     assert "/healthz" in " ".join(web["healthcheck"]["test"])
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    # The tasks' worker, and a mail catcher the app's mail goes to by default.
+    worker = services["worker"]
+    assert worker["command"] == ["python", "manage.py", "db_worker"]
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["environment"]["TASKS_IMMEDIATE"] == "false"
+    assert worker["environment"]["EMAIL_URL"] == "${EMAIL_URL:-smtp://mailpit:1025}"
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
     # The daily chores (docs/operations.md), once the schema is in place.
     chores = services["housekeeping"]
     assert "python manage.py housekeeping; sleep 86400" in " ".join(chores["command"])
