@@ -475,3 +475,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id} to {self.email}"
+
+
+class ModeratorMail(models.Model):
+    """When moderators were last told that comments await them (one row)."""
+
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    next_at = models.DateTimeField(null=True, blank=True)  # a digest is queued for then
+
+    def __str__(self) -> str:
+        return f"moderators told at {self.last_sent_at}"

@@ -26,7 +26,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import Comment, MailAddress, Notification, Subscription
+from comments.models import (
+    Comment,
+    MailAddress,
+    ModeratorMail,
+    Notification,
+    Status,
+    Subscription,
+)
 
 _SALT = "comments.mail"
 CONFIRM_DAYS = 7
@@ -304,3 +311,62 @@ def send_confirmation(address_id: int) -> bool:
     )
     message.send()
     return True
+
+
+# Telling moderators ---------------------------------------------------------
+
+
+def held(comment: Comment) -> None:
+    """Call when a comment written here waits for a moderator."""
+    if settings.COMMENTS_MODERATOR_MAIL:
+        transaction.on_commit(lambda: tell_moderators.enqueue())
+
+
+def moderators() -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    return sorted(
+        {user.email for user in users if user.has_perm("comments.change_comment")}, key=str.lower
+    )
+
+
+@task
+def tell_moderators() -> int:
+    """One message to the moderators that comments wait, at most one every
+    COMMENTS_DIGEST_SECONDS, counting those held since the last."""
+    now = timezone.now()
+    window = timedelta(seconds=settings.COMMENTS_DIGEST_SECONDS)
+    with transaction.atomic():
+        mail, _ = ModeratorMail.objects.select_for_update().get_or_create(pk=1)
+        if mail.next_at is not None and mail.next_at > now:
+            return 0  # a digest is already queued
+        if mail.last_sent_at is not None and now - mail.last_sent_at < window and _backend_defers():
+            mail.next_at = mail.last_sent_at + window
+            mail.save()
+            when = mail.next_at
+            transaction.on_commit(lambda: tell_moderators.using(run_after=when).enqueue())
+            return 0
+        waiting = Comment.objects.filter(status=Status.PENDING)
+        new = waiting.filter(created_at__gt=mail.last_sent_at) if mail.last_sent_at else waiting
+        count, recipients = new.count(), moderators()
+        mail.next_at = None
+        if count and recipients:
+            queue = absolute(
+                reverse("admin:comments_comment_changelist") + "?status__exact=pending"
+            )
+            context = {
+                "count": count, "total": waiting.count(), "queue": queue,
+                "latest": list(new.select_related("post").order_by("-created_at")[:10]),
+                "site_name": settings.SITE_NAME,
+            }  # fmt: skip
+            waits = "comment awaits" if count == 1 else "comments await"
+            EmailMultiAlternatives(
+                subject=f"{count} new {waits} moderation on {one_line(settings.SITE_NAME)}",
+                body=render_to_string("comments/mail/moderators.txt", context),
+                to=recipients,
+                headers={"Auto-Submitted": "auto-generated"},
+            ).send()
+            mail.last_sent_at = now
+        mail.save()
+    return count

@@ -66,6 +66,8 @@ def comment_create(
     )
     if comment.is_published:
         notifications.published(comment)
+    elif comment.status == Status.PENDING:
+        notifications.held(comment)
     return comment
 
 

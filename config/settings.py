@@ -255,6 +255,9 @@ COMMENTS_EDIT_SECONDS = env.int("COMMENTS_EDIT_SECONDS", default=15 * 60)
 # Replies reaching one address in one thread within this many seconds of the
 # last message go out together, as one.
 COMMENTS_DIGEST_SECONDS = env.int("COMMENTS_DIGEST_SECONDS", default=10 * 60)
+# Mail the moderators (staff with an email who may change comments) a digest
+# when comments wait for them.
+COMMENTS_MODERATOR_MAIL = env.bool("COMMENTS_MODERATOR_MAIL", default=not DEBUG)
 # The address a comment was sent from is kept this long, for moderators, then
 # forgotten by `manage.py housekeeping` (run it daily: see docs/operations.md).
 COMMENTS_ADDRESS_DAYS = env.int("COMMENTS_ADDRESS_DAYS", default=90)

@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.contrib.auth.models import User
 from django.test import Client
 
 from comments.models import Comment, MailAddress, Notification, Status, Subscription
-from comments.notifications import notify_comment, unsubscribe_url
+from comments.notifications import notify_comment, tell_moderators, unsubscribe_url
 from tests.conftest import subprocess_database_url
 from tests.factories import PostFactory, reply
 from tests.test_commenting import form_data
@@ -116,7 +117,11 @@ def test_follow_confirm_and_hear_of_an_approved_reply_once(
                    email="rex@example.org", parent=str(dana.pk),
                    body="I disagree.\n\n<script>alert(1)</script>")  # fmt: skip
     assert answer.status == Status.PENDING
-    assert inbox.messages == []
+    assert inbox.to("dana@example.org") == []
+    [staff] = inbox.to("admin@example.com")  # the moderators are told, with the queue
+    assert staff["Subject"] == "1 new comment awaits moderation on Afterword"
+    assert "https://archive.example/admin/comments/comment/?status__exact=pending" in text_of(staff)
+    assert "Rex <b>Ray</b> on “The footbridge vote”: I disagree." in text_of(staff)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/comments/comment/{answer.pk}/moderate/",
                           {"moderate": "approve", "was": "pending"})  # fmt: skip
@@ -336,3 +341,27 @@ def test_a_refused_address_stops_getting_mail(post, inbox, settings):
     del inbox.handle_RCPT
     notify_comment.enqueue(reply(post=post, author_name="B", email="b@example.org").pk)
     assert inbox.messages == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moderators_get_a_digest_not_a_message_per_held_comment(post, inbox, queued, settings):
+    User.objects.create_superuser("mod", email="mod@example.org", password="x")
+    User.objects.create_user("reader", email="reader@example.org", password="x")  # not staff
+    settings.COMMENTS_MODERATOR_MAIL = True
+    port = inbox_port(inbox)
+    for name in ("One", "Two"):
+        reply(post=post, author_name=name, email=f"{name}@example.org", status=Status.PENDING)
+        tell_moderators.enqueue()  # as a held comment's commit does
+    run_workers(port, digest_seconds=2)
+    [first] = inbox.to("mod@example.org")
+    assert first["Subject"] == "2 new comments await moderation on Afterword"
+    reply(post=post, author_name="Three", email="3@example.org", status=Status.PENDING)
+    tell_moderators.enqueue()
+    run_workers(port, digest_seconds=2)
+    assert len(inbox.to("mod@example.org")) == 1  # within the window: queued for its end
+    time.sleep(2.5)
+    run_workers(port, digest_seconds=2)
+    second = inbox.to("mod@example.org")[1]
+    assert second["Subject"] == "1 new comment awaits moderation on Afterword"
+    assert "(3 in all)" in text_of(second)
+    assert inbox.to("reader@example.org") == []
