@@ -213,6 +213,26 @@ def deliver(post_id: int, email: str) -> int:
     return _deliver(post_id, email, None)
 
 
+def requeue_stalled(*, older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Queue again what waits unsent for longer than it should: a worker
+    killed in the middle of a batch leaves its rest here. Delivering twice
+    is harmless (what is sent is marked so under a row lock)."""
+    pairs = (
+        Notification.objects.filter(
+            sent_at__isnull=True,
+            attempts__lt=RETRIES,
+            created_at__lt=timezone.now() - older_than,
+        )  # fmt: skip
+        .values_list("post_id", "email")
+        .distinct()
+    )
+    count = 0
+    for post_id, email in pairs:
+        deliver.enqueue(post_id, email)
+        count += 1
+    return count
+
+
 def _deliver(post_id: int, email: str, connection) -> int:
     now = timezone.now()
     digest = timedelta(seconds=settings.COMMENTS_DIGEST_SECONDS)

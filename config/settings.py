@@ -259,7 +259,7 @@ COMMENTS_DIGEST_SECONDS = env.int("COMMENTS_DIGEST_SECONDS", default=10 * 60)
 # when comments wait for them.
 COMMENTS_MODERATOR_MAIL = env.bool("COMMENTS_MODERATOR_MAIL", default=not DEBUG)
 # The address a comment was sent from is kept this long, for moderators, then
-# forgotten by `manage.py housekeeping` (run it daily: see docs/operations.md).
+# forgotten by `manage.py housekeeping` (run it hourly: see docs/operations.md).
 COMMENTS_ADDRESS_DAYS = env.int("COMMENTS_ADDRESS_DAYS", default=90)
 # The name a moderator's reply from the admin is shown under.
 COMMENTS_STAFF_NAME = env.str("COMMENTS_STAFF_NAME", default="Afterword staff")

@@ -2,12 +2,14 @@
 free loopback port): subscribe, confirm, a reply held then approved, the one
 message with its headers, digests, and unsubscribing."""
 
+import io
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from comments.models import Comment, MailAddress, Notification, Status, Subscription
 from comments.notifications import notify_comment, tell_moderators, unsubscribe_url
@@ -365,3 +369,39 @@ def test_moderators_get_a_digest_not_a_message_per_held_comment(post, inbox, que
     assert second["Subject"] == "1 new comment awaits moderation on Afterword"
     assert "(3 in all)" in text_of(second)
     assert inbox.to("reader@example.org") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_leaves_the_rest_for_the_next(post, inbox, queued):
+    followers = [f"reader{n:02d}@example.org" for n in range(30)]
+    for email in followers:
+        MailAddress.objects.create(email=email, confirmed_at="2020-01-01T00:00Z")
+        Subscription.objects.create(email=email, post=post, kind="thread")
+    slow = inbox.handle_DATA
+
+    async def slowly(server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(0.1)
+        return await slow(server, session, envelope)
+
+    inbox.handle_DATA = slowly
+    notify_comment.enqueue(reply(post=post, author_name="Writer", email="w@example.org").pk)
+    process = worker(inbox_port(inbox))
+    deadline = time.monotonic() + 30
+    while len(inbox.messages) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.kill()  # SIGKILL, in the middle of the batch
+    process.wait()
+    told = len(inbox.messages)
+    assert 5 <= told < len(followers)
+    # What it left is queued again (housekeeping does this), and the next worker sends it.
+    inbox.handle_DATA = slow
+    out = io.StringIO()
+    Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    call_command("housekeeping", stdout=out)
+    assert "Queued again" in out.getvalue()
+    run_workers(inbox_port(inbox))
+    received = sorted(r for rcpt, _ in inbox.messages for r in rcpt)
+    assert sorted(set(received)) == followers  # everyone, in the end
+    assert len(received) - len(followers) <= 1  # at most the one in flight, twice

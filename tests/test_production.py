@@ -96,7 +96,7 @@ def test_compose_runs_db_redis_migrations_and_web_with_health_checks():
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
     # The daily chores (docs/operations.md), once the schema is in place.
     chores = services["housekeeping"]
-    assert "python manage.py housekeeping; sleep 86400" in " ".join(chores["command"])
+    assert "python manage.py housekeeping; sleep 3600" in " ".join(chores["command"])
     assert chores["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 

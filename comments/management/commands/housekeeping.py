@@ -5,13 +5,14 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from comments.moderation import expire_addresses
+from comments.notifications import requeue_stalled
 
 
 class Command(BaseCommand):
     help = (
-        "The daily chores (run it from cron or a timer: docs/operations.md): forget the "
-        "addresses of comments written more than COMMENTS_ADDRESS_DAYS ago, and clear "
-        "expired sessions."
+        "The chores (run it hourly from cron or a timer: docs/operations.md): forget the "
+        "addresses of comments written more than COMMENTS_ADDRESS_DAYS ago, queue again the "
+        "reply notifications a stopped worker left unsent, and clear expired sessions."
     )
 
     def handle(self, **options):
@@ -20,6 +21,8 @@ class Command(BaseCommand):
             f"Forgot the address of {forgotten} comment(s) written over "
             f"{settings.COMMENTS_ADDRESS_DAYS} days ago."
         )
+        requeued = requeue_stalled()
+        self.stdout.write(f"Queued again {requeued} delivery(ies) a stopped worker left unsent.")
         expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
         call_command("clearsessions")
         self.stdout.write(f"Cleared {expired} expired session(s).")
