@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 from datetime import timedelta
+from email import policy as email_policy
 
 from django.conf import settings
 from django.core import signing
@@ -289,6 +290,15 @@ def _deliver(post_id: int, email: str, connection) -> int:
     return len(comments)
 
 
+class Mail(EmailMultiAlternatives):
+    """Header lines up to RFC 5322's 998 characters, whatever policy the
+    backend asks for: a List-Unsubscribe URL is one long word, which folding
+    at 78 would turn into encoded words that mail clients do not read as a link."""
+
+    def message(self, *, policy=email_policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def _message(email: str, post, comments: list[Comment], connection) -> EmailMultiAlternatives:
     thread_off = unsubscribe_url(email, post.pk)
     context = {
@@ -303,7 +313,7 @@ def _message(email: str, post, comments: list[Comment], connection) -> EmailMult
         subject = f"{one_line(comments[0].author_name)} wrote on “{one_line(post.title)}”"
     else:
         subject = f"{len(comments)} new comments on “{one_line(post.title)}”"
-    message = EmailMultiAlternatives(
+    message = Mail(
         subject=one_line(subject)[:200],
         body=render_to_string("comments/mail/notification.txt", context),
         to=[email],
@@ -328,7 +338,7 @@ def send_confirmation(address_id: int) -> bool:
         return False
     context = {"confirm_url": confirm_url(address), "site_name": settings.SITE_NAME,
                "days": CONFIRM_DAYS}  # fmt: skip
-    message = EmailMultiAlternatives(
+    message = Mail(
         subject=f"Confirm your address for {one_line(settings.SITE_NAME)}",
         body=render_to_string("comments/mail/confirm.txt", context),
         to=[address.email],
@@ -386,7 +396,7 @@ def tell_moderators() -> int:
                 "site_name": settings.SITE_NAME,
             }  # fmt: skip
             waits = "comment awaits" if count == 1 else "comments await"
-            EmailMultiAlternatives(
+            Mail(
                 subject=f"{count} new {waits} moderation on {one_line(settings.SITE_NAME)}",
                 body=render_to_string("comments/mail/moderators.txt", context),
                 to=recipients,

@@ -39,6 +39,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = message_from_bytes(envelope.content, policy=policy.default)
+        message.raw = envelope.content  # as it came over the wire
         self.messages.append((envelope.rcpt_tos, message))
         return "250 OK"
 
@@ -133,6 +134,11 @@ def test_follow_confirm_and_hear_of_an_approved_reply_once(
     assert message["Subject"] == "Rex <b>Ray</b> wrote on “The footbridge vote”"
     assert message["List-Unsubscribe"] == f"<{unsubscribe_url('dana@example.org', post.pk)}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # On the wire as a plain <URL>, one line: mail clients read no encoded words there.
+    assert f"List-Unsubscribe: <{unsubscribe_url('dana@example.org', post.pk)}>\r\n".encode() in (
+        message.raw
+    )
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in message.raw
     text = text_of(message)
     assert "<script>alert(1)</script>" in text  # plain text, as written
     assert f"https://archive.example/comments/{answer.pk}/" in text
