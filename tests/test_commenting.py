@@ -3,6 +3,7 @@
 import re
 import time
 from html import unescape
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def post():
     return PostFactory()
+
+
+@pytest.fixture
+def one_window(monkeypatch):
+    """The rate limit counts in fixed windows of the clock: hold its clock
+    still, so that a test's few posts never straddle two windows."""
+    now = time.time()
+    monkeypatch.setattr("comments.guards.time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture
@@ -211,7 +220,9 @@ def test_get_is_not_allowed_on_the_posting_url(client, post):
 # --- Rate limit -----------------------------------------------------------------------
 
 
-def test_over_the_rate_limit_a_friendly_429_keeps_the_text(client, post, publish_at_once):
+def test_over_the_rate_limit_a_friendly_429_keeps_the_text(
+    client, post, publish_at_once, one_window
+):
     for n in range(5):
         assert send(client, post, body=f"Comment {n}").status_code == 302
     response = send(client, post, body="The sixth, too soon.")
@@ -227,7 +238,9 @@ def test_over_the_rate_limit_a_friendly_429_keeps_the_text(client, post, publish
     assert other.status_code == 302
 
 
-def test_x_forwarded_for_is_ignored_without_trusted_proxies(client, post, publish_at_once):
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(
+    client, post, publish_at_once, one_window
+):
     for n in range(6):
         response = client.post(
             f"/comments/post/{post.pk}/",
@@ -239,7 +252,7 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(client, post, publis
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(
-    client, post, settings, publish_at_once
+    client, post, settings, publish_at_once, one_window
 ):
     settings.TRUSTED_PROXIES = 1
     headers = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 203.0.113.5"}  # forged, then the real one
