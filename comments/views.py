@@ -27,7 +27,7 @@ from comments.services import (
 )
 from comments.threads import ThreadPages
 from posts.models import Post
-from posts.names import NameFilter, page_name, person_url
+from posts.names import name_index, page_name, person_url
 
 
 def comment_form(request, post: Post, *, parent: Comment | None = None) -> CommentForm:
@@ -186,15 +186,9 @@ def person(request, name: str | None = None):
 
 def people(request):
     """Everyone who has a published comment, A to Z, with a filter box."""
-    form = NameFilter(request.GET or None)
-    names = Comment.objects.people()
-    if form.is_valid() and form.cleaned_data["q"]:
-        names = names.filter(author_name__icontains=form.cleaned_data["q"])
-    page = Paginator(names, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = [
-        {"name": row["author_name"], "url": person_url(row["author_name"]), "n": row["n"]}
-        for row in page.object_list
-    ]
+    form, page = name_index(
+        request, Comment.objects.people(), field="author_name", url_of=person_url
+    )
     return render(request, "comments/people.html", {"page_obj": page, "form": form})
 
 

@@ -14,6 +14,8 @@ from functools import cache
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.urls import register_converter, reverse
 
@@ -40,6 +42,19 @@ class NameFilter(forms.Form):
     """The filter box of the authors' and people's indexes."""
 
     q = forms.CharField(label="Names containing", max_length=100, required=False)
+
+
+def name_index(request, rows, *, field: str, url_of) -> tuple[NameFilter, Page]:
+    """A page of an A-to-Z index of names (authors, people): `rows` of
+    {field: name, "n": count}, filtered by the box's text, each with its URL."""
+    form = NameFilter(request.GET or None)
+    if form.is_valid() and form.cleaned_data["q"]:
+        rows = rows.filter(**{f"{field}__icontains": form.cleaned_data["q"]})
+    page = Paginator(rows, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [
+        {"name": row[field], "url": url_of(row[field]), "n": row["n"]} for row in page.object_list
+    ]
+    return form, page
 
 
 def page_name(request, name: str | None) -> str:

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.models import Post
-from posts.names import NameFilter, author_url, page_name
+from posts.names import author_url, name_index, page_name
 
 
 class LastPageMixin:
@@ -66,15 +66,7 @@ def archive_index(request):
 
 def authors_index(request):
     """Every byline A to Z, with a filter box."""
-    form = NameFilter(request.GET or None)
-    authors = Post.objects.authors()
-    if form.is_valid() and form.cleaned_data["q"]:
-        authors = authors.filter(author__icontains=form.cleaned_data["q"])
-    page = Paginator(authors, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = [
-        {"name": row["author"], "url": author_url(row["author"]), "n": row["n"]}
-        for row in page.object_list
-    ]
+    form, page = name_index(request, Post.objects.authors(), field="author", url_of=author_url)
     return render(request, "posts/authors.html", {"page_obj": page, "form": form})
 
 
