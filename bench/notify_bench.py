@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import bench_database_url, recreate  # noqa: E402
+from bench.lighthouse import free_port  # noqa: E402
 
 DATABASE_URL = bench_database_url("afterword_notify_bench")
 
@@ -41,12 +41,6 @@ class Counter:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.count += len(envelope.rcpt_tos)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:

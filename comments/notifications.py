@@ -22,6 +22,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.db.models.functions import Lower
 from django.tasks import default_task_backend, task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -165,8 +166,11 @@ def recipients(comment: Comment) -> set[str]:
     emails.discard(comment.email.lower())
     if not emails:
         return set()
-    allowed = MailAddress.objects.filter(confirmed_at__isnull=False, stopped_at__isnull=True)
-    return {email.lower() for email in allowed.values_list("email", flat=True)} & emails
+    # Only these addresses, on the unique index of lower-cased emails.
+    allowed = MailAddress.objects.annotate(lower_email=Lower("email")).filter(
+        lower_email__in=emails, confirmed_at__isnull=False, stopped_at__isnull=True
+    )
+    return set(allowed.values_list("lower_email", flat=True))
 
 
 @task

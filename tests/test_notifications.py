@@ -75,8 +75,11 @@ def post():
     return PostFactory(title="The footbridge vote")
 
 
-def inbox_port(inbox) -> int:
-    return inbox.port
+def follow(post, *emails: str) -> None:
+    """Confirmed addresses that follow the post's whole thread."""
+    for email in emails:
+        MailAddress.objects.create(email=email, confirmed_at="2020-01-01T00:00Z")
+        Subscription.objects.create(email=email, post=post, kind="thread")
 
 
 def write(client, post, commits, **fields):
@@ -304,9 +307,8 @@ def queued(settings):
 def test_replies_close_together_go_out_as_one_digest(post, inbox, queued):
     """A second and third reply within the digest window of the first
     message wait for it, then go together."""
-    MailAddress.objects.create(email="dana@example.org", confirmed_at="2020-01-01T00:00Z")
-    Subscription.objects.create(email="dana@example.org", post=post, kind="thread")
-    port = inbox_port(inbox)
+    follow(post, "dana@example.org")
+    port = inbox.port
     notify_comment.enqueue(reply(post=post, author_name="First", email="f@example.org").pk)
     run_workers(port, digest_seconds=2)
     assert len(inbox.to("dana@example.org")) == 1
@@ -326,19 +328,16 @@ def test_replies_close_together_go_out_as_one_digest(post, inbox, queued):
 @pytest.mark.django_db(transaction=True)
 def test_several_workers_at_once_send_each_message_once(post, inbox, queued):
     followers = [f"reader{n}@example.org" for n in range(40)]
-    for email in followers:
-        MailAddress.objects.create(email=email, confirmed_at="2020-01-01T00:00Z")
-        Subscription.objects.create(email=email, post=post, kind="thread")
+    follow(post, *followers)
     comment = reply(post=post, author_name="Writer", email="w@example.org")
     notify_comment.enqueue(comment.pk)
     notify_comment.enqueue(comment.pk)  # the same, queued twice
-    run_workers(inbox_port(inbox), count=3)
+    run_workers(inbox.port, count=3)
     assert sorted(r for rcpt, _ in inbox.messages for r in rcpt) == sorted(followers)
 
 
 def test_a_refused_address_stops_getting_mail(post, inbox, settings):
-    MailAddress.objects.create(email="gone@example.org", confirmed_at="2020-01-01T00:00Z")
-    Subscription.objects.create(email="gone@example.org", post=post, kind="thread")
+    follow(post, "gone@example.org")
 
     async def refuse(server, session, envelope, address, rcpt_options):
         return "550 No such user"
@@ -358,7 +357,7 @@ def test_moderators_get_a_digest_not_a_message_per_held_comment(post, inbox, que
     User.objects.create_superuser("mod", email="mod@example.org", password="x")
     User.objects.create_user("reader", email="reader@example.org", password="x")  # not staff
     settings.COMMENTS_MODERATOR_MAIL = True
-    port = inbox_port(inbox)
+    port = inbox.port
     for name in ("One", "Two"):
         reply(post=post, author_name=name, email=f"{name}@example.org", status=Status.PENDING)
         tell_moderators.enqueue()  # as a held comment's commit does
@@ -380,9 +379,7 @@ def test_moderators_get_a_digest_not_a_message_per_held_comment(post, inbox, que
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_leaves_the_rest_for_the_next(post, inbox, queued):
     followers = [f"reader{n:02d}@example.org" for n in range(30)]
-    for email in followers:
-        MailAddress.objects.create(email=email, confirmed_at="2020-01-01T00:00Z")
-        Subscription.objects.create(email=email, post=post, kind="thread")
+    follow(post, *followers)
     slow = inbox.handle_DATA
 
     async def slowly(server, session, envelope):
@@ -393,7 +390,7 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_for_the_next(post, inbox, que
 
     inbox.handle_DATA = slowly
     notify_comment.enqueue(reply(post=post, author_name="Writer", email="w@example.org").pk)
-    process = worker(inbox_port(inbox))
+    process = worker(inbox.port)
     deadline = time.monotonic() + 30
     while len(inbox.messages) < 5 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -407,7 +404,7 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_for_the_next(post, inbox, que
     Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))
     call_command("housekeeping", stdout=out)
     assert "Queued again" in out.getvalue()
-    run_workers(inbox_port(inbox))
+    run_workers(inbox.port)
     received = sorted(r for rcpt, _ in inbox.messages for r in rcpt)
     assert sorted(set(received)) == followers  # everyone, in the end
     assert len(received) - len(followers) <= 1  # at most the one in flight, twice
