@@ -1,0 +1,212 @@
+"""Reading pages at archive scale: every list page, the sitemaps and the
+feeds on a small archive and a large one, side by side.
+
+    .venv/bin/python bench/pages_bench.py [--sizes 1000 100000] [--requests 20] [--rebuild]
+
+For each size, a database afterword_pages_N on the benchmark server
+(bench/database.py) holds an archive shaped like a real one
+(bench/big_archive.py: repeated titles, long threads, real-sized text,
+about 15 comments a post). It is built once and kept: later runs reuse it
+unless --rebuild (or its size differs). Each page is requested in process
+through Django's test client, as an anonymous reader; the figures are SQL
+queries, the median and p99 time, and for every size after the first, the
+ratio of its median to the first size's: the cost of the archive's growth.
+A hello-world view measured in the same run anchors the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import bench_database_url, recreate  # noqa: E402
+
+
+def database_url(size: int) -> str:
+    return bench_database_url(f"afterword_pages_{size}")
+
+
+def env_for(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": "*",
+        "DEBUG": "false",
+        "PAGE_CACHE_SECONDS": "0",  # the work itself, not the cache
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
+def existing_size(url: str) -> int | None:
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT count(*) FROM posts_post").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def ensure(size: int, rebuild: bool) -> None:
+    from bench.big_archive import build
+
+    url = database_url(size)
+    if not rebuild and existing_size(url) == size:
+        return
+    print(f"building an archive of {size:,} posts in {url.rsplit('/', 1)[1]} …", flush=True)
+    start = time.perf_counter()
+    recreate(url)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env_for(url), check=True
+    )
+    posts, comments = build(url, posts=size)
+    print(f"  {posts:,} posts, {comments:,} comments in {time.perf_counter() - start:.0f} s")
+
+
+def pages(size: int) -> list[tuple[str, str]]:
+    """(label, URL) of the pages measured, the deep ones at the archive's end."""
+    from django.urls import reverse
+
+    from comments.models import Comment
+    from posts.models import Post
+    from posts.names import author_url, person_url
+
+    per_page = 20
+    newest = Post.objects.order_by("-published").first()
+    oldest = Post.objects.order_by("published").first()
+    year = oldest.published.year
+    posts_in_year = Post.objects.filter(published__year=year).count()
+    month_posts = Post.objects.filter(
+        published__year=oldest.published.year, published__month=oldest.published.month
+    ).count()
+    byline = Post.objects.values_list("author", flat=True).first()
+    byline_posts = Post.objects.filter(author=byline).count()
+    person = (
+        Comment.objects.published().values_list("author_name", flat=True).order_by("pk").first()
+    )
+    person_count = Comment.objects.published().filter(author_name=person).count()
+    names = Comment.objects.people().count()
+    sections = -(-size // 5000)
+    last = lambda n: max(1, -(-n // per_page))  # noqa: E731
+    return [
+        ("home", "/"),
+        ("home, last page", f"/?page={last(size)}"),
+        ("year, page 1", f"/{year}/"),
+        ("year, last page", f"/{year}/?page={last(posts_in_year)}"),
+        ("month, last page", f"/{year}/{oldest.published.month:02d}/?page={last(month_posts)}"),
+        ("day", newest.day_url),
+        ("archive index", reverse("posts:archive")),
+        ("authors index", reverse("posts:authors")),
+        ("author, page 1", author_url(byline)),
+        ("author, last page", f"{author_url(byline)}?page={last(byline_posts)}"),
+        ("people, page 1", reverse("comments:people")),
+        ("people, last page", f"{reverse('comments:people')}?page={last(names)}"),
+        ("people containing", f"{reverse('comments:people')}?q=an"),
+        ("person, page 1", person_url(person)),
+        ("person, last page", f"{person_url(person)}?page={last(person_count)}"),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap, first", "/sitemap-posts.xml"),
+        ("sitemap, last", f"/sitemap-posts.xml?p={sections}"),
+        ("posts feed", reverse("posts:feed")),
+        ("comments feed", reverse("comments:feed")),
+    ]
+
+
+def child(size: int, requests: int) -> None:
+    """Measure every page of `size`'s archive in this process: JSON out."""
+    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="afterword-static-")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+    client = Client()
+    results = {}
+    for label, url in [("hello-world", "/robots.txt"), *pages(size)]:
+        response = client.get(url, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code}")
+        queries: list[str] = []
+
+        def count(run, sql, *args, queries=queries):
+            queries.append(sql)
+            return run(sql, *args)
+
+        with connection.execute_wrapper(count):
+            client.get(url, secure=True)
+        times = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            client.get(url, secure=True)
+            times.append(time.perf_counter() - start)
+        times.sort()
+        results[label] = {
+            "url": url,
+            "queries": len(queries),
+            "p50": statistics.median(times),
+            "p99": times[min(len(times) - 1, round(0.99 * (len(times) - 1)))],
+        }
+    print(json.dumps(results))
+
+
+def measure(size: int, requests: int) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(size), "--requests", str(requests)],
+        cwd=ROOT, env=env_for(database_url(size)), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.requests)
+        return
+    for size in args.sizes:
+        ensure(size, args.rebuild)
+    figures = {size: measure(size, args.requests) for size in args.sizes}
+    base = args.sizes[0]
+    head = f"{'page':<20}" + "".join(f"{f'{size:,} posts':>26}" for size in args.sizes)
+    head += "".join(f"{f'{size:,}/{base:,}':>15}" for size in args.sizes[1:])
+    print(head)
+    print(f"{'':<20}" + f"{'queries    p50     p99':>26}" * len(args.sizes))
+    worst = 0.0
+    for label in figures[base]:
+        row = f"{label:<20}"
+        for size in args.sizes:
+            f = figures[size][label]
+            row += f"{f['queries']:>10} {f['p50'] * 1000:6.1f} ms {f['p99'] * 1000:5.1f}"
+        for size in args.sizes[1:]:
+            ratio = figures[size][label]["p50"] / figures[base][label]["p50"]
+            worst = max(worst, ratio) if label != "hello-world" else worst
+            row += f"{ratio:>13.2f}x"
+        print(row)
+    for size in args.sizes:
+        hello = figures[size]["hello-world"]["p50"]
+        slowest = max(v["p50"] for k, v in figures[size].items() if k != "hello-world")
+        print(f"{size:>8,} posts: slowest page {slowest / hello:.0f}x hello-world's time")
+    if len(args.sizes) > 1:
+        print(f"worst growth: {worst:.2f}x (target: within 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
