@@ -3,11 +3,11 @@ from __future__ import annotations
 import ipaddress
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -47,11 +47,21 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         )
 
     def people(self):
-        """Every name with published comments and how many, A to Z ignoring case."""
+        """Every name with published comments and how many, A to Z ignoring
+        case (from Person, on `person_a_to_z`)."""
         return (
-            self.published().order_by().values("author_name").annotate(n=Count("*"))
-            .order_by(Lower("author_name"), "author_name")
+            Person.objects.filter(comments__gt=0).order_by(Lower("name"), "name")
+            .values("name", n=F("comments"))
         )  # fmt: skip
+
+    def months_of(self, name: str) -> list:
+        """[(first of month, published comments), …] of a name, newest first."""
+        rows = (
+            PersonMonth.objects.filter(name=name).values("month")
+            .annotate(n=Sum("comments")).filter(n__gt=0).order_by("-month")
+            .values_list("month", "n")
+        )  # fmt: skip
+        return list(rows)
 
     def newest(self) -> CommentQuerySet:
         """The newest published comments on the site (on `comment_recent`)."""
@@ -297,6 +307,44 @@ class Comment(models.Model):
         """A time in the words of the archived signatures, for comments written here."""
         local = timezone.localtime(moment)
         return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock(moment)}"
+
+
+class Person(models.Model):
+    """Every name that has written a published comment, with how many: the
+    people index reads it instead of grouping every comment. A trigger on
+    comments_comment keeps it (migration 0011), one row per name, updated in
+    name order by each statement; a name whose count falls to 0 stays until
+    housekeeping clears it."""
+
+    name = models.TextField(primary_key=True)
+    comments = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            # A to Z ignoring case, names with comments only.
+            models.Index(Lower("name"), "name", condition=Q(comments__gt=0), name="person_a_to_z"),
+            # "Names containing": UPPER(name) LIKE UPPER('%…%'), by trigrams.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="person_name_contains"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.comments}"
+
+
+class PersonMonth(models.Model):
+    """A name's published comments per month of the site's time zone, as
+    change rows summed on reading (like posts' PostMonth, and kept by the same
+    trigger as Person): the pages of a name's comments start from them."""
+
+    name = models.TextField()
+    month = models.DateField()
+    comments = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "month"], name="person_month")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.month:%Y-%m}: {self.comments:+d}"
 
 
 class CommentRevision(models.Model):

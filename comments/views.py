@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +27,7 @@ from comments.services import (
 from comments.threads import ThreadPages
 from posts.models import Post
 from posts.names import name_index, page_name, person_url
+from posts.paging import MonthPaginator
 
 
 def comment_form(request, post: Post, *, parent: Comment | None = None) -> CommentForm:
@@ -178,7 +178,10 @@ def person(request, name: str | None = None):
         return people(request)
     name = page_name(request, name)
     comments = Comment.objects.by_person(name)
-    page = Paginator(comments, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    months = Comment.objects.months_of(name)
+    page = MonthPaginator(comments, settings.RESULTS_PER_PAGE, months, field="posted").get_page(
+        request.GET.get("page")
+    )
     if not page.object_list:
         raise Http404("Nothing is published under that name.")
     return render(request, "comments/person.html", {"name": name, "page_obj": page})
@@ -186,9 +189,7 @@ def person(request, name: str | None = None):
 
 def people(request):
     """Everyone who has a published comment, A to Z, with a filter box."""
-    form, page = name_index(
-        request, Comment.objects.people(), field="author_name", url_of=person_url
-    )
+    form, page = name_index(request, Comment.objects.people(), field="name", url_of=person_url)
     return render(request, "comments/people.html", {"page_obj": page, "form": form})
 
 

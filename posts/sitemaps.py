@@ -1,17 +1,48 @@
+"""The sitemap: an index of sections, one per month with posts (cut in the
+site's time zone), so that a section costs what its month holds however
+large the archive grows, and the index is read from the months' counts."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator, Mapping
+
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.paginator import Paginator
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
-from posts.models import Post
+from posts.models import Post, PostMonth
+from posts.paging import month_end
+
+_MONTH_SECTION = re.compile(r"posts-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
 
 
-class PostSitemap(Sitemap):
-    limit = 5000  # per sitemap page; the index lists the pages
+class MonthSitemap(Sitemap):
+    limit = 50_000  # the protocol's limit: one page per month in any real archive
+
+    def __init__(self, month: datetime.date) -> None:
+        self.month = month
 
     def items(self):
-        return Post.objects.only("slug", "published", "updated_at").order_by("published", "pk")
+        start = timezone.make_aware(datetime.datetime.combine(self.month, datetime.time()))
+        return (
+            Post.objects.filter(published__gte=start, published__lt=month_end(self.month))
+            .only("slug", "published", "updated_at")
+            .order_by("published", "pk")
+        )
 
     def lastmod(self, post: Post):
         return post.updated_at
+
+    @property
+    def paginator(self) -> Paginator:
+        # A month without posts has no page 1: the section is a 404.
+        return Paginator(self._items(), self.limit, allow_empty_first_page=False)
 
 
 class PageSitemap(Sitemap):
@@ -24,4 +55,58 @@ class PageSitemap(Sitemap):
         return reverse(name)
 
 
-SITEMAPS = {"posts": PostSitemap, "pages": PageSitemap}
+def _section(month: datetime.date) -> str:
+    return f"posts-{month:%Y-%m}"
+
+
+class Sections(Mapping):
+    """{section: sitemap}: "pages", and "posts-YYYY-MM" for every month with posts."""
+
+    def __getitem__(self, section: str) -> Sitemap:
+        if section == "pages":
+            return PageSitemap()
+        found = _MONTH_SECTION.fullmatch(section)
+        if found is None:
+            raise KeyError(section)
+        try:
+            month = datetime.date(int(found["year"]), int(found["month"]), 1)
+        except ValueError:
+            raise KeyError(section) from None
+        return MonthSitemap(month)
+
+    def __contains__(self, section: object) -> bool:
+        try:
+            self[section]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        yield "pages"
+        for month, _ in reversed(PostMonth.objects.months()):
+            yield _section(month)
+
+    def __len__(self) -> int:
+        return 1 + len(PostMonth.objects.months())
+
+    # One mapping, equal to itself only: reverse() compares a URL's default
+    # arguments, and Mapping's equality would read every section to do it.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+SITEMAPS = Sections()
+
+
+@x_robots_tag
+def index(request):
+    """Every section's URL, from the months' counts (no section is read)."""
+    site = get_current_site(request)
+    root = f"{request.scheme}://{site.domain}"
+    sections = [
+        SitemapIndexItem(f"{root}{reverse('sitemap-section', kwargs={'section': section})}")
+        for section in SITEMAPS
+    ]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": sections}, content_type="application/xml"
+    )

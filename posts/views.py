@@ -1,11 +1,16 @@
+import datetime
+from functools import cached_property
+
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
-from posts.models import Post
+from posts.models import Post, PostMonth
 from posts.names import author_url, name_index, page_name
+from posts.paging import MonthPaginator
 
 
 class LastPageMixin:
@@ -50,6 +55,9 @@ class _PastTheEnd(Exception):
 class PostListView(LastPageMixin, ListView):
     queryset = Post.objects.for_index()
     template_name = "posts/index.html"
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return MonthPaginator(queryset, per_page, PostMonth.objects.months())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -97,6 +105,24 @@ class YearArchive(_DateArchive, YearArchiveView):
     make_object_list = True
     extra_context = {"period": "year"}
 
+    @cached_property
+    def months(self) -> list[tuple[datetime.date, int]]:
+        year = int(self.get_year())
+        return [(month, n) for month, n in PostMonth.objects.months() if month.year == year]
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # The year's months with posts, from their counts rather than its posts.
+        if not self.months:
+            raise Http404("No posts that year.")
+        months = self.months if ordering == "DESC" else reversed(self.months)
+        return [
+            timezone.make_aware(datetime.datetime.combine(month, datetime.time()))
+            for month, _ in months
+        ]
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return MonthPaginator(queryset, per_page, self.months)
+
 
 class MonthArchive(_DateArchive, MonthArchiveView):
     extra_context = {"period": "month"}
@@ -111,7 +137,8 @@ def author(request, name=None):
         return authors_index(request)
     name = page_name(request, name)
     posts = Post.objects.by_author(name)
-    page = Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    months = PostMonth.objects.filter(author=name).months()
+    page = MonthPaginator(posts, settings.POSTS_PER_PAGE, months).get_page(request.GET.get("page"))
     if not page.object_list:
         raise Http404("No posts under that byline.")
     return render(request, "posts/author.html", {"name": name, "page_obj": page})

@@ -34,7 +34,7 @@ def urls_for(name: str, post: Post) -> list[str]:
         "robots": ["/robots.txt"],
         "sitemap": ["/sitemap.xml", *(f"/sitemap.xml?p={q(v)}" for v in HOSTILE)],
         "sitemap-section": [f"/sitemap-{q(v)}.xml" for v in HOSTILE]
-        + [f"/sitemap-posts.xml?p={q(v)}" for v in HOSTILE],
+        + [f"/sitemap-posts-{post.published:%Y-%m}.xml?p={q(v)}" for v in HOSTILE],
         "comments:permalink": [f"/comments/{n}/" for n in comment_ids],
         "comments:post": [f"/comments/post/{n}/" for n in comment_ids],
         "comments:reply": [f"/comments/{n}/reply/" for n in comment_ids],

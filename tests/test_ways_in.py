@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from comments.models import Comment, Status
 from posts.models import Post
@@ -183,10 +184,18 @@ def test_sitemap_lists_every_post_and_robots_points_to_it(client):
     index = ElementTree.fromstring(client.get("/sitemap.xml").content)
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     sections = [loc.text for loc in index.iter(f"{ns}loc")]
-    assert "http://testserver/sitemap-posts.xml" in sections
-    posts = ElementTree.fromstring(client.get("/sitemap-posts.xml").content)
-    urls = {loc.text for loc in posts.iter(f"{ns}loc")}
+    months = sorted({timezone.localtime(p.published).strftime("%Y-%m") for p in Post.objects.all()})
+    # A section per month with posts, oldest first, after the site's own pages.
+    assert sections == ["http://testserver/sitemap-pages.xml"] + [
+        f"http://testserver/sitemap-posts-{month}.xml" for month in months
+    ]
+    urls = set()
+    for section in sections[1:]:
+        xml = client.get(section.removeprefix("http://testserver")).content
+        urls |= {loc.text for loc in ElementTree.fromstring(xml).iter(f"{ns}loc")}
     assert urls == {f"http://testserver{p.get_absolute_url()}" for p in Post.objects.all()}
+    assert client.get("/sitemap-posts-1999-01.xml").status_code == 404  # no posts then
+    assert client.get("/sitemap-posts-2007-13.xml").status_code == 404
     robots = client.get("/robots.txt")
     assert robots["Content-Type"].startswith("text/plain")
     text = robots.content.decode()
@@ -197,7 +206,8 @@ def test_sitemap_lists_every_post_and_robots_points_to_it(client):
 def test_author_and_sitemap_pages_answer_in_bounded_queries(client, django_assert_max_num_queries):
     for n in range(30):
         PostFactory(author="Allahpundit", title=f"Post {n}")
-    with django_assert_max_num_queries(2):  # count, page with comment counts
+    month = timezone.localtime(Post.objects.first().published).strftime("%Y-%m")
+    with django_assert_max_num_queries(2):  # the byline's months, the page
         assert client.get(author_url("Allahpundit")).status_code == 200
-    with django_assert_max_num_queries(2):
-        assert client.get("/sitemap-posts.xml").status_code == 200
+    with django_assert_max_num_queries(2):  # the month's count, its page
+        assert client.get(f"/sitemap-posts-{month}.xml").status_code == 200

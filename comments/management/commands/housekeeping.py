@@ -4,15 +4,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from comments.counts import fold_people
 from comments.moderation import expire_addresses
 from comments.notifications import requeue_stalled
+from posts.counts import fold_months
 
 
 class Command(BaseCommand):
     help = (
         "The chores (run it hourly from cron or a timer: docs/operations.md): forget the "
         "addresses of comments written more than COMMENTS_ADDRESS_DAYS ago, queue again the "
-        "reply notifications a stopped worker left unsent, and clear expired sessions."
+        "reply notifications a stopped worker left unsent, fold the counts the database "
+        "keeps of posts per month and comments per name, and clear expired sessions."
     )
 
     def handle(self, **options):
@@ -23,6 +26,8 @@ class Command(BaseCommand):
         )
         requeued = requeue_stalled()
         self.stdout.write(f"Queued again {requeued} delivery(ies) a stopped worker left unsent.")
+        folded = fold_months() + fold_people()
+        self.stdout.write(f"Folded {folded} row(s) of counts.")
         expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
         call_command("clearsessions")
         self.stdout.write(f"Cleared {expired} expired session(s).")
