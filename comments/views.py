@@ -189,7 +189,7 @@ def person(request, name: str | None = None):
 
 def people(request):
     """Everyone who has a published comment, A to Z, with a filter box."""
-    form, page = name_index(request, Comment.objects.people(), field="name", url_of=person_url)
+    form, page = name_index(request, Comment.objects.people, field="name", url_of=person_url)
     return render(request, "comments/people.html", {"page_obj": page, "form": form})
 
 

@@ -67,10 +67,14 @@ class PostQuerySet(models.QuerySet["Post"]):
             years.setdefault(month.year, []).append((month, n))
         return list(years.items())
 
-    def authors(self):
-        """Every byline with its number of posts, A to Z ignoring case."""
+    def authors(self, containing: str = ""):
+        """Every byline (containing `containing`, ignoring case) with its
+        number of posts, A to Z ignoring case."""
+        rows = PostMonth.objects.all()
+        if containing:
+            rows = rows.filter(author__icontains=containing)
         return (
-            PostMonth.objects.order_by().values("author").annotate(n=Sum("posts"))
+            rows.order_by().values("author").annotate(n=Sum("posts"))
             .filter(n__gt=0).order_by(Lower("author"), "author")
         )  # fmt: skip
 

@@ -44,12 +44,12 @@ class NameFilter(forms.Form):
     q = forms.CharField(label="Names containing", max_length=100, required=False)
 
 
-def name_index(request, rows, *, field: str, url_of) -> tuple[NameFilter, Page]:
-    """A page of an A-to-Z index of names (authors, people): `rows` of
-    {field: name, "n": count}, filtered by the box's text, each with its URL."""
+def name_index(request, rows_of, *, field: str, url_of) -> tuple[NameFilter, Page]:
+    """A page of an A-to-Z index of names (authors, people): `rows_of(text)`
+    gives the rows {field: name, "n": count} of the names containing `text`
+    (all of them for ""), each shown with its URL."""
     form = NameFilter(request.GET or None)
-    if form.is_valid() and form.cleaned_data["q"]:
-        rows = rows.filter(**{f"{field}__icontains": form.cleaned_data["q"]})
+    rows = rows_of(form.cleaned_data["q"] if form.is_valid() else "")
     page = Paginator(rows, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = [
         {"name": row[field], "url": url_of(row[field]), "n": row["n"]} for row in page.object_list

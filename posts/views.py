@@ -74,7 +74,7 @@ def archive_index(request):
 
 def authors_index(request):
     """Every byline A to Z, with a filter box."""
-    form, page = name_index(request, Post.objects.authors(), field="author", url_of=author_url)
+    form, page = name_index(request, Post.objects.authors, field="author", url_of=author_url)
     return render(request, "posts/authors.html", {"page_obj": page, "form": form})
 
 
@@ -83,6 +83,9 @@ class _DateArchive(LastPageMixin):
     first, and links to the nearest periods that have posts."""
 
     queryset = Post.objects.for_index()
+    # Django's date views order by the date alone, which leaves posts of the
+    # same minute in any order, and so on two pages or none.
+    ordering = ["-published", "-pk"]
     date_field = "published"
     month_format = "%m"
     template_name = "posts/archive.html"

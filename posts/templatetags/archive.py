@@ -1,7 +1,12 @@
+from functools import cache
+
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from posts import names
+from posts.jinja import jinja2_environment
 from posts.times import machine_time, zone_named
 
 register = template.Library()
@@ -23,3 +28,28 @@ def archived_time(moment, text: str, zone_name: str = ""):
     UTC offset for machines, and the zone in a tooltip."""
     datetime_attr, zone_words = machine_time(moment, zone_named(zone_name))
     return format_html('<time datetime="{}" title="{}">{}</time>', datetime_attr, zone_words, text)
+
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@cache
+def _patterns() -> tuple[str, str]:
+    # Reversed once, filled in per link: an archive lists hundreds of months.
+    year = reverse("posts:year", kwargs={"year": "0000"}).replace("0000", "{}")
+    month = reverse("posts:month", kwargs={"year": "0000", "month": "00"})
+    return year, month.replace("0000", "{}", 1).replace("00", "{}", 1)
+
+
+@register.simple_tag
+def archive_months(years) -> SafeString:
+    """Every year and month with its posts, linked (years: Post.objects.months())."""
+    year_url, month_url = _patterns()
+    template = jinja2_environment().get_template("posts/archive_months.jinja")
+    html = template.render(
+        years=years, year_url=year_url, month_url=month_url, month_names=MONTH_NAMES
+    )
+    return mark_safe(html)  # Jinja2 escaped what it wrote
