@@ -1,15 +1,18 @@
 """Thread page benchmark: queries and render time for posts with long threads.
 
-    .venv/bin/python bench/thread_bench.py [--sizes 100 1000 5000] [--requests 30]
+    .venv/bin/python bench/thread_bench.py [--sizes 300 50000] [--requests 30] [--render]
 
 Builds, in a fresh afterword_bench database (or the one BENCH_DATABASE_URL
 names: bench/database.py), one post per size whose thread
 has a realistic shape: archived top-level comments from a capture, then site
 replies that answer recent comments more often than old ones, nesting as deep
 as conversations go. Then requests each post page in-process through Django's
-test client and prints SQL queries per page, median and p99 render time.
+test client and prints SQL queries per page, median and p99 render time, the
+ratio to the first size's page 1, and for long threads page 50, page 1 just
+after the thread changed (cold: its index and quotations worked out anew) and
+the permalink of a comment on its last pages.
 
-Then renders each whole thread (every comment, on one page) with the
+With --render, it also renders each whole thread (every comment, on one page) with the
 template the site uses (templates/comments/thread.jinja) and, side by side in
 the same run, with the f-string renderer it replaced (bench/legacy_thread.py),
 and prints both medians, their ratio and whether the markup is the same.
@@ -90,18 +93,18 @@ def _by_depth(comments):
         yield levels[depth]
 
 
-def measure(post, requests: int) -> tuple[int, float, float, int]:
+def measure(post, requests: int, page: int = 1) -> tuple[int, float, float, int]:
     from django.db import connection
     from django.test import Client
 
     client = Client()
-    url = post.get_absolute_url()
+    url = post.get_absolute_url() + (f"?page={page}" if page > 1 else "")
     queries = []
     with connection.execute_wrapper(
         lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
     ):
         response = client.get(url, secure=True)  # production settings: HTTP is redirected
-    assert response.status_code == 200, response.status_code
+    assert response.status_code in (200, 302), response.status_code
     timings = []
     for _ in range(requests):
         start = time.perf_counter()
@@ -146,21 +149,36 @@ def measure_render(post, repeats: int) -> tuple[float, float, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 50_000])
+    parser.add_argument("--render", action="store_true", help="also the whole-thread renders")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     fresh_database()
     setup_django()
     rng = random.Random(args.seed)
-    print(f"{'comments':>8} {'depth':>5} {'queries':>7} {'median ms':>9} {'p99 ms':>7} {'KiB':>6}")
+    print(f"{'comments':>8} {'depth':>5} {'page':>12} {'queries':>7} {'median ms':>9} "
+          f"{'p99 ms':>7} {'KiB':>6} {'ratio':>6}")  # fmt: skip
     posts = []
+    first = None
     for size in args.sizes:
         post, depth = build_post(size, rng)
         posts.append((size, post))
-        queries, median, p99, size_bytes = measure(post, args.requests)
-        kib = size_bytes / 1024
-        print(f"{size:>8} {depth:>5} {queries:>7} {median:>9.1f} {p99:>7.1f} {kib:>6.0f}")
+        pages = [("page 1", 1)] if size <= 300 else [("page 1", 1), ("page 50", 50)]
+        for label, page in pages:
+            queries, median, p99, size_bytes = measure(post, args.requests, page)
+            first = first or median
+            print(f"{size:>8} {depth:>5} {label:>12} {queries:>7} {median:>9.1f} {p99:>7.1f} "
+                  f"{size_bytes / 1024:>6.0f} {median / first:>5.2f}x")  # fmt: skip
+        if size > 300:
+            median = measure_cold(post, 5)
+            print(f"{size:>8} {depth:>5} {'page 1, cold':>12} {'':>7} {median:>9.1f}")
+        deep = deep_comment(post)
+        queries, median, p99, _ = measure_permalink(deep, args.requests)
+        print(f"{size:>8} {depth:>5} {'permalink':>12} {queries:>7} {median:>9.1f} {p99:>7.1f}")
+    print(f"(ratio: to page 1 of the {args.sizes[0]}-comment thread)")
+    if not args.render:
+        return
     print()
     print("Whole thread rendered, template against the f-string renderer it replaced:")
     print(f"{'comments':>8} {'template ms':>11} {'f-string ms':>11} {'ratio':>6} {'markup':>9}")
@@ -170,6 +188,53 @@ def main() -> None:
         print(
             f"{size:>8} {template:>11.2f} {legacy:>11.2f} {template / legacy:>5.2f}x {verdict:>9}"
         )
+
+
+def measure_cold(post, times: int) -> float:
+    """Median ms of page 1 just after the thread changed (a comment touched),
+    when its index and quotations are worked out anew."""
+    from django.test import Client
+
+    from comments.models import Comment
+
+    client = Client()
+    one = Comment.objects.filter(post=post).order_by("path").first()
+    timings = []
+    for _ in range(times):
+        Comment.objects.filter(pk=one.pk).update(edited_at=None)  # a new thread version
+        start = time.perf_counter()
+        client.get(post.get_absolute_url(), secure=True)
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def deep_comment(post):
+    """A comment near the end of the thread, on its last pages."""
+    from comments.models import Comment
+
+    return Comment.objects.filter(post=post, parent=None).order_by("-path")[10]
+
+
+def measure_permalink(comment, requests: int) -> tuple[int, float, float, int]:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    url = f"/comments/{comment.pk}/"
+    queries = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+    ):
+        response = client.get(url, secure=True)
+    assert response.status_code == 302, response.status_code
+    timings = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        client.get(url, secure=True)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+    return len(queries), statistics.median(timings), p99, 0
 
 
 if __name__ == "__main__":

@@ -314,6 +314,22 @@ class Comment(models.Model):
         return f"{MONTH_NAMES[local.month - 1]} {local.day}, {local.year} at {clock(moment)}"
 
 
+class Thread(models.Model):
+    """A post's thread version: a trigger on comments_comment (migration
+    0012) adds one to it for every statement that adds, changes or removes
+    any of the post's comments. What is worked out from a whole thread (its
+    pages, its quotations) is cached under it, and so is never served stale.
+    No foreign key: a post's comments go before it, and the trigger must
+    not write for a post being deleted a row that would then hold it back."""
+
+    post_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"post {self.post_id}: version {self.version}"
+
+
 class Person(models.Model):
     """Every name that has written a published comment, with how many: the
     people index reads it instead of grouping every comment. A trigger on

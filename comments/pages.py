@@ -11,12 +11,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.quotes import thread_quotes
-from comments.readers import OwnComments, is_moderator, thread_seen_by
+from comments.paging import thread_page, with_version
+from comments.readers import OwnComments, is_moderator
 from comments.rendering import ThreadContext
 from comments.search import search
 from comments.search_form import SearchForm
-from comments.threads import ThreadPages
 from comments.views import comment_form
 from posts.models import Post
 
@@ -27,35 +26,33 @@ def post_page(request, year, month, day, slug):
         day = datetime.date(int(year), int(month), int(day))
     except ValueError:
         raise Http404("No such date.") from None
-    post = get_object_or_404(Post, slug=slug)
+    post = get_object_or_404(with_version(Post.objects.all()), slug=slug)
     if timezone.localtime(post.published).date() != day:
         raise Http404("No post by that name on that day.")
     number = _page_number(request)
-    own = OwnComments.of(request)
     moderator = is_moderator(request.user)
-    pages = ThreadPages.split(thread_seen_by(request, post), settings.COMMENTS_PER_PAGE)
-    if number > pages.count:
+    page = thread_page(request, post, number)
+    if page is None:
         raise Http404("The thread has no such page.")
-    comments = pages.comments
     previous_post, next_post = Post.objects.neighbours(post)
     context = {
         "post": post,
-        "comments": pages.page(number),
+        "comments": page.entries,
         "thread": ThreadContext(
             post_zone=post.zone,
-            quotes=thread_quotes(post.body, comments),
-            pages=pages.page_numbers() if pages.count > 1 else {},
+            quotes=page.quotes,
+            pages=page.pages,
             page=number,
             imported_post=post.is_imported,
-            editable_since=own.editable_since,
+            editable_since=OwnComments.of(request).editable_since,
             moderator=moderator,
             csrf_token=get_token(request) if moderator else "",
         ),
         "moderator": moderator,
-        "comment_count": len(comments),
-        "imported_count": (imported := sum(comment.is_imported for comment in comments)),
-        "live_count": len(comments) - imported,
-        "thread_page": pages.position(number),
+        "comment_count": page.total,
+        "imported_count": page.imported,
+        "live_count": page.total - page.imported,
+        "thread_page": page.position,
         "feed_url": reverse("comments:post-feed", kwargs=post.url_kwargs()),
         "atom_url": reverse("comments:post-feed-atom", kwargs=post.url_kwargs()),
         "previous_post": previous_post,

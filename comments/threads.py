@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -138,6 +139,57 @@ class ThreadPages:
             for number, (start, end) in enumerate(self.bounds, start=1)
             for entry in self.entries[start:end]
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadIndex:
+    """Where a long thread's pages begin, worked out from its published
+    comments alone, so that it is the same for every reader and is worked
+    out once per thread version (comments/paging.py caches it). Pages are cut
+    between top-level threads as ThreadPages cuts them; each is a range of
+    paths, from the first path of its first top-level thread to the next
+    page's, so that every comment any reader sees (their own held ones, a
+    placeholder, all of them for staff) falls on exactly one page."""
+
+    starts: tuple[bytes, ...]  # the first path of each page; page 1's is b""
+    before: tuple[int, ...]  # published comments on the pages before each
+    total: int  # published comments
+    imported: int  # of them, from an archive
+
+    @classmethod
+    def of(cls, published: Iterable[tuple[bytes, bool]], per_page: int) -> ThreadIndex:
+        """From (path, imported) of every published comment, in path order."""
+        roots: list[list] = []  # [top-level path segment, comments under it]
+        imported = 0
+        for path, was_imported in published:
+            root = bytes(path[:SEGMENT_SIZE])
+            if roots and roots[-1][0] == root:
+                roots[-1][1] += 1
+            else:
+                roots.append([root, 1])
+            imported += was_imported
+        starts, before = [b""], [0]
+        on_page = seen = 0
+        for root, size in roots:
+            if on_page and on_page + size > per_page:
+                starts.append(root)
+                before.append(seen)
+                on_page = 0
+            on_page += size
+            seen += size
+        return cls(tuple(starts), tuple(before), seen, imported)
+
+    @property
+    def count(self) -> int:
+        return len(self.starts)
+
+    def bounds(self, number: int) -> tuple[bytes, bytes | None]:
+        """Page `number`'s paths: from the first, up to (not including) the second."""
+        end = self.starts[number] if number < self.count else None
+        return self.starts[number - 1], end
+
+    def page_of(self, path: bytes | memoryview) -> int:
+        return bisect_right(self.starts, bytes(path))
 
 
 @dataclass(frozen=True, slots=True)

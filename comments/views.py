@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comments import notifications, readers
+from comments import notifications, paging, readers
 from comments.forms import CommentForm, EditForm
 from comments.guards import client_address, over_rate_limit
 from comments.models import Comment
@@ -24,7 +24,6 @@ from comments.services import (
     comment_submit,
     normalize_body,
 )
-from comments.threads import ThreadPages
 from posts.models import Post
 from posts.names import name_index, page_name, person_url
 from posts.paging import MonthPaginator
@@ -152,7 +151,11 @@ def delete(request, comment_id: int):
 @require_GET
 def permalink(request, comment_id: int):
     """Where a comment is now: its thread's page and anchor."""
-    comment = get_object_or_404(Comment.objects.select_related("post").only("post"), pk=comment_id)
+    found = Comment.objects.select_related("post").only(
+        "post", "path", "status",
+        "post__slug", "post__published", "post__comment_count", "post__updated_at",
+    )  # fmt: skip
+    comment = get_object_or_404(paging.with_version(found, post="post_id"), pk=comment_id)
     location = comment_location(request, comment)
     if location is None:
         raise Http404("This comment is not shown on the site.")
@@ -162,8 +165,7 @@ def permalink(request, comment_id: int):
 def comment_location(request, comment: Comment) -> str | None:
     """The URL of the thread page that shows `comment` to this reader, with
     its anchor; None if the comment is not shown to them."""
-    entries = readers.thread_seen_by(request, comment.post)
-    page = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
+    page = paging.page_of(request, comment)
     if page is None:
         return None
     query = f"?page={page}" if page > 1 else ""

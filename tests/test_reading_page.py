@@ -7,6 +7,9 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment, Status
 from comments.quotes import POST, Source, find_quotes
@@ -108,8 +111,7 @@ def test_a_hostile_quote_is_escaped(client):
 # Long threads --------------------------------------------------------------
 
 
-@pytest.fixture
-def long_thread(settings):
+def five_threads(settings):
     """Five top-level threads of 1 + 2 replies each, pages of 7 comments."""
     settings.COMMENTS_PER_PAGE = 7
     post = PostFactory()
@@ -120,6 +122,21 @@ def long_thread(settings):
         grandchild = reply(child, author_name=f"Grandchild {n}")
         threads.append([top, child, grandchild])
     return post, threads
+
+
+@pytest.fixture(params=["read whole", "by its index"])
+def long_thread(request, settings, monkeypatch):
+    """five_threads, paged as a short thread is, and as a long one is
+    (comments/paging.py)."""
+    if request.param == "by its index":
+        monkeypatch.setattr("comments.paging.LONG_THREAD", 1)
+    return five_threads(settings)
+
+
+@pytest.fixture
+def indexed(settings, monkeypatch):
+    monkeypatch.setattr("comments.paging.LONG_THREAD", 1)
+    return five_threads(settings)
 
 
 def ids_on(html: str) -> list[int]:
@@ -192,6 +209,65 @@ def test_thread_page_queries_do_not_grow_with_pages(
     for n in (1, 3):
         with django_assert_max_num_queries(4):  # post, thread, previous and next posts
             client.get(f"{post.get_absolute_url()}?page={n}")
+
+
+def test_a_long_threads_page_reads_only_its_own_comments(client, indexed):
+    post, threads = indexed
+    url = f"{post.get_absolute_url()}?page=2"
+    client.get(url)  # the first reader reads the whole thread, once
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert ids_on(html) == [c.pk for c in threads[2] + threads[3]]
+    (thread_query,) = [q["sql"] for q in queries if "comments_comment" in q["sql"]]
+    assert '"comments_comment"."path" >= ' in thread_query
+    assert '"comments_comment"."path" < ' in thread_query
+    grandchild = threads[3][2]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(grandchild.get_absolute_url())
+    assert response["Location"] == f"{post.get_absolute_url()}?page=2#comment-{grandchild.pk}"
+    assert len(queries) == 1  # the comment, with its thread's version
+
+
+def test_a_long_thread_changes_the_moment_its_comments_do(client, indexed):
+    post, threads = indexed
+    url = post.get_absolute_url()
+    client.get(url), client.get(f"{url}?page=3")  # cached
+    # Edited to quote a comment on page 1: shown as a quotation at once.
+    quoting = threads[4][1]
+    source = threads[0][0]
+    Comment.objects.filter(pk=source.pk).update(body="A paragraph of six words here.")
+    Comment.objects.filter(pk=quoting.pk).update(body="A paragraph of six words here.\n\nYes.")
+    html = client.get(f"{url}?page=3").content.decode()
+    assert f'href="?#comment-{source.pk}">Top 0</a>' in html
+    # Removed by a moderator: gone from its page and from the count.
+    removed = threads[4][2]
+    Comment.objects.filter(pk=removed.pk).update(status=Status.REMOVED)
+    html = client.get(f"{url}?page=3").content.decode()
+    assert removed.pk not in ids_on(html)
+    assert "Comments 13–14 of 14 · page 3 of 3" in text_of(html)
+    # A new top-level comment opens on the last page.
+    new = reply(post=post, author_name="Latecomer", body="Hello.")
+    assert new.pk in ids_on(client.get(f"{url}?page=3").content.decode())
+
+
+def test_a_long_thread_shows_a_reader_their_held_comment_and_staff_everything(
+    client, indexed, django_user_model
+):
+    post, threads = indexed
+    url = post.get_absolute_url()
+    client.get(url)
+    session = client.session
+    held = reply(threads[4][0], author_name="Me", status=Status.PENDING)
+    session["comments.own"] = [held.pk]
+    session.save()
+    assert held.pk in ids_on(client.get(f"{url}?page=3").content.decode())
+    assert client.get(held.get_absolute_url())["Location"].endswith(f"?page=3#comment-{held.pk}")
+    other = Client()
+    assert held.pk not in ids_on(other.get(f"{url}?page=3").content.decode())
+    assert other.get(held.get_absolute_url()).status_code == 404
+    staff = django_user_model.objects.create_superuser("mod", password="x")
+    other.force_login(staff)
+    assert held.pk in ids_on(other.get(f"{url}?page=3").content.decode())
 
 
 # Times, provenance, folding ------------------------------------------------

@@ -1,0 +1,155 @@
+"""A thread's pages as a reader gets them.
+
+A short thread is read whole and cut for the reader (ThreadPages). A long one
+(LONG_THREAD published comments or more) is cut once per version of the
+thread (Thread, kept by a trigger) by its published comments (ThreadIndex),
+and that index and the quotations of each page are cached under the version:
+a page then reads only its own range of paths, and finding the page of a
+comment reads only that comment, however long the thread. Whenever the cache
+has neither, the whole thread is read once, as a short thread's is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
+
+from comments.models import Comment, Status, Thread
+from comments.quotes import MIN_WORDS, Source, find_quotes, thread_quotes
+from comments.readers import OwnComments, is_moderator
+from comments.threads import PagePosition, ThreadEntry, ThreadIndex, ThreadPages, visible_thread
+from posts.models import Post
+
+LONG_THREAD = 500  # published comments; below, reading the whole thread costs less
+CACHE_SECONDS = 7 * 24 * 3600  # a new version makes new keys: old ones only age out
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    entries: list[ThreadEntry]  # what this page shows this reader
+    count: int  # pages
+    position: PagePosition
+    total: int  # published comments in the thread
+    imported: int  # of them, from an archive
+    quotes: dict[int, dict[int, Source]]  # of the comments shown
+    pages: dict[int, int]  # comment id -> page, for links to comments on other pages
+
+
+def thread_page(request, post: Post, number: int) -> ThreadPage | None:
+    """Page `number` of the post's thread as this reader sees it; None if the
+    thread has no such page."""
+    own = OwnComments.of(request).ids
+    staff = is_moderator(request.user)
+    if post.comment_count < LONG_THREAD:
+        return _short_page(post, number, own, staff)
+    index, quotes, rows = _long_thread(post, number)
+    if number > index.count:
+        return None
+    if rows is None:
+        start, end = index.bounds(number)
+        rows = Comment.objects.thread(post).filter(path__gte=start)
+        rows = list(rows.filter(path__lt=end) if end is not None else rows)
+    entries = visible_thread(rows, own=own, staff=staff)
+    shown = sum(not entry.placeholder for entry in entries)
+    before = index.before[number - 1]
+    position = PagePosition(number, index.count, before + 1, before + shown)
+    page_quotes, pages = quotes
+    return ThreadPage(entries, index.count, position, index.total, index.imported,
+                      page_quotes, pages)  # fmt: skip
+
+
+def page_of(request, comment: Comment) -> int | None:
+    """The page of its thread that shows `comment` to this reader; None if
+    it is not shown to them."""
+    own = OwnComments.of(request).ids
+    staff = is_moderator(request.user)
+    post = comment.post
+    if post.comment_count < LONG_THREAD:
+        entries = visible_thread(Comment.objects.thread(post), own=own, staff=staff)
+        return ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
+    shown = (
+        staff
+        or comment.is_published
+        or (comment.pk in own and comment.status in (Status.PENDING, Status.SPAM))
+    )
+    if not shown:
+        return None
+    if getattr(comment, "thread_version", None) is not None:  # read with it: with_version
+        post.thread_version = comment.thread_version
+    index, _, _ = _long_thread(post, None)
+    return index.page_of(comment.path)
+
+
+def _short_page(post: Post, number: int, own: set[int], staff: bool) -> ThreadPage | None:
+    entries = visible_thread(Comment.objects.thread(post), own=own, staff=staff)
+    pages = ThreadPages.split(entries, settings.COMMENTS_PER_PAGE)
+    if number > pages.count:
+        return None
+    comments = pages.comments
+    imported = sum(comment.is_imported for comment in comments)
+    return ThreadPage(
+        pages.page(number), pages.count, pages.position(number), len(comments), imported,
+        thread_quotes(post.body, comments), pages.page_numbers() if pages.count > 1 else {},
+    )  # fmt: skip
+
+
+Quotes = tuple[dict[int, dict[int, Source]], dict[int, int]]
+
+
+def with_version(rows, post: str = "pk"):
+    """Posts, or comments (post="post_id"), annotated with the version of
+    their thread, read with them."""
+    version = Thread.objects.filter(post_id=OuterRef(post)).values("version")[:1]
+    return rows.annotate(thread_version=Subquery(version))
+
+
+def _key(post: Post) -> str:
+    version = getattr(post, "thread_version", None)
+    if version is None:
+        version = Thread.objects.filter(post_id=post.pk).values_list("version", flat=True).first()
+    changed = post.updated_at.timestamp()  # the post's text is quoted too
+    return f"thread:{post.pk}:{version}:{changed}:{settings.COMMENTS_PER_PAGE}:{MIN_WORDS}"
+
+
+def _long_thread(post: Post, number: int | None):
+    """(index, page `number`'s quotes, the whole thread's rows if they had to
+    be read, else None)."""
+    key = _key(post)
+    wanted = [f"{key}:index"] + ([f"{key}:quotes:{number}"] if number else [])
+    found = cache.get_many(wanted)
+    if len(found) == len(wanted):
+        quotes = found[wanted[1]] if number else ({}, {})
+        return found[wanted[0]], quotes, None
+    rows = list(Comment.objects.thread(post))
+    published = [row for row in rows if row.is_published]
+    index = ThreadIndex.of(((row.path, row.is_imported) for row in published),
+                           settings.COMMENTS_PER_PAGE)  # fmt: skip
+    by_page = _quotes_by_page(post, published, index)
+    cache.set_many(
+        {f"{key}:index": index} | {f"{key}:quotes:{n}": q for n, q in by_page.items()},
+        CACHE_SECONDS,
+    )
+    if number is None or number > index.count:
+        return index, ({}, {}), None
+    start, end = index.bounds(number)
+    on_page = [
+        row for row in rows if bytes(row.path) >= start and (end is None or bytes(row.path) < end)
+    ]
+    return index, by_page[number], on_page
+
+
+def _quotes_by_page(post: Post, published: list[Comment], index: ThreadIndex) -> dict[int, Quotes]:
+    """Each page's quotations, and the pages of the comments they quote."""
+    page_of_comment = {row.pk: index.page_of(row.path) for row in published}
+    by_page: dict[int, Quotes] = {n: ({}, {}) for n in range(1, index.count + 1)}
+    for comment_id, quoted in find_quotes(post.body, published).items():
+        number = page_of_comment[comment_id]
+        page_quotes, pages = by_page[number]
+        page_quotes[comment_id] = quoted
+        for source in quoted.values():
+            if source.comment_id is not None:
+                pages[source.comment_id] = page_of_comment[source.comment_id]
+    return by_page
