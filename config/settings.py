@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # WhiteNoise's, compressed ahead of time, and never reach it.
     "django.middleware.gzip.GZipMiddleware",
     "config.routers.PrimaryPinMiddleware",
+    # Above the session and CSRF middleware: it sees the cookies they set.
+    "posts.conditional.CacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -226,8 +228,6 @@ if COMMENTS_PER_PAGE < 1:
     raise ImproperlyConfigured("COMMENTS_PER_PAGE must be 1 or more.")
 # Results per page of search, and per page of a person's comments.
 RESULTS_PER_PAGE = env.int("RESULTS_PER_PAGE", default=20)
-# Seconds the home page's lists are served from the cache (0: never cached).
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 
 # Local memory by default (one process); CACHE_URL=redis://… shares it between
 # processes, which the comment rate limit needs when there are several.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from posts import sitemaps
+from posts.conditional import tagged_by_content
 from posts.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -13,10 +14,10 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
-    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap.xml", tagged_by_content(sitemaps.index), name="sitemap"),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        tagged_by_content(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

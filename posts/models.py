@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -22,25 +22,6 @@ class PostQuerySet(models.QuerySet["Post"]):
     def by_author(self, name: str) -> PostQuerySet:
         """A byline's posts, newest first (on `post_author`)."""
         return self.filter(author=name).order_by("-published", "-pk")
-
-    def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
-        """The posts published just before and just after `post` (on the
-        natural key's index; posts of the same minute go by id)."""
-        fields = ("title", "slug", "published")
-        at = post.published
-        older = (
-            self.filter(Q(published__lt=at) | Q(published=at, pk__lt=post.pk))
-            .order_by("-published", "-pk")
-            .only(*fields)
-            .first()
-        )
-        newer = (
-            self.filter(Q(published__gt=at) | Q(published=at, pk__gt=post.pk))
-            .order_by("published", "pk")
-            .only(*fields)
-            .first()
-        )
-        return older, newer
 
     def summary(self) -> dict:
         """What the archive holds: its posts, the months they span, their
@@ -167,6 +148,13 @@ class Post(models.Model):
                 if not (field.primary_key or field.generated or field.name == "comment_count")
             ]
         super().save(*args, **kwargs)
+
+    @property
+    def change_stamp(self) -> tuple:
+        """What changes whenever anything a page shows of the post does: every
+        writer of a post sets updated_at (auto_now here, the importer in its
+        own writes), and the database keeps the comment count."""
+        return (self.pk, self.updated_at, self.comment_count)
 
     # get_absolute_url: the post page, which shows the post with its thread, is
     # the comments app's; config wires it (ABSOLUTE_URL_OVERRIDES), so that

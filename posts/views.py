@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
+from posts.conditional import Tagged, respond
 from posts.models import Post, PostMonth
 from posts.names import author_url, name_index, page_name
 from posts.paging import MonthPaginator
@@ -52,7 +53,7 @@ class _PastTheEnd(Exception):
         self.last = last
 
 
-class PostListView(LastPageMixin, ListView):
+class PostListView(Tagged, LastPageMixin, ListView):
     queryset = Post.objects.for_index()
     template_name = "posts/index.html"
 
@@ -69,16 +70,20 @@ class PostListView(LastPageMixin, ListView):
 
 def archive_index(request):
     """Every year and month with its number of posts."""
-    return render(request, "posts/archive_index.html", {"years": Post.objects.months()})
+    years = Post.objects.months()
+    return respond(
+        request, years, lambda: render(request, "posts/archive_index.html", {"years": years})
+    )
 
 
 def authors_index(request):
     """Every byline A to Z, with a filter box."""
     form, page = name_index(request, Post.objects.authors, field="author", url_of=author_url)
-    return render(request, "posts/authors.html", {"page_obj": page, "form": form})
+    context = {"page_obj": page, "form": form}
+    return respond(request, page, lambda: render(request, "posts/authors.html", context))
 
 
-class _DateArchive(LastPageMixin):
+class _DateArchive(Tagged, LastPageMixin):
     """Shared by the year, month and day pages: the posts of a period, newest
     first, and links to the nearest periods that have posts."""
 
@@ -144,4 +149,5 @@ def author(request, name=None):
     page = MonthPaginator(posts, settings.POSTS_PER_PAGE, months).get_page(request.GET.get("page"))
     if not page.object_list:
         raise Http404("No posts under that byline.")
-    return render(request, "posts/author.html", {"name": name, "page_obj": page})
+    context = {"name": name, "page_obj": page}
+    return respond(request, page, lambda: render(request, "posts/author.html", context))

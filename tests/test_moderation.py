@@ -179,8 +179,9 @@ def test_the_post_page_for_staff_asks_a_fixed_number_of_queries(
     for extra in (1, 20):
         for n in range(extra):
             reply(post=post, author_name=f"Held {n}", status=Status.PENDING)
-        # session, user, post, thread, neighbours, the pending count in the header
-        with django_assert_num_queries(7) as captured:
+        # session, user, the post's state with its neighbours, the post, its
+        # thread, the pending count in the header
+        with django_assert_num_queries(6) as captured:
             admin_client.get(post.get_absolute_url())
         counts.append(len(captured))
     assert counts[0] == counts[1]

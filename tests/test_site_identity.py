@@ -27,7 +27,6 @@ def test_the_site_name_tagline_and_description_come_from_settings(client, settin
     settings.SITE_NAME = "The Hot Air Archive"
     settings.SITE_TAGLINE = "Conversations from 2006 on"
     settings.SITE_DESCRIPTION = "Every post and every comment, kept."
-    settings.PAGE_CACHE_SECONDS = 0
     call_command("import_archive", str(ARCHIVES), stdout=io.StringIO())
     home = client.get("/").text
     assert '<a class="site-name" href="/">The Hot Air Archive</a>' in home

@@ -1,0 +1,173 @@
+"""Conditional GET: every page an anonymous reader browses answers a repeat
+with 304, and stops doing so the moment what it shows changes."""
+
+import datetime as dt
+import gzip
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client
+
+from comments.models import Comment, Status
+from comments.moderation import moderate
+from comments.services import comment_edit
+from posts.models import Post
+from posts.names import author_url, person_url
+from tests.factories import PostFactory, reply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post():
+    post = PostFactory(author="Ed", published=dt.datetime(2007, 3, 21, 19, 27, tzinfo=dt.UTC))
+    PostFactory(published=dt.datetime(2007, 3, 20, tzinfo=dt.UTC))  # its neighbour
+    reply(post=post, author_name="Kafir", body="First!")
+    return post
+
+
+def pages(post):
+    day = post.day_url
+    return [
+        post.get_absolute_url(), f"{post.get_absolute_url()}feed/", "/", "/2007/", "/2007/03/",
+        day, "/archive/", "/authors/", author_url("Ed"), "/people/", person_url("Kafir"),
+        "/feeds/posts/", "/feeds/comments/", "/sitemap.xml", "/sitemap-posts-2007-03.xml",
+    ]  # fmt: skip
+
+
+def cache_control(response) -> set[str]:
+    return {part.strip() for part in response["Cache-Control"].split(",")}
+
+
+def revisit(client, url, tag):
+    return client.get(url, headers={"if-none-match": tag})
+
+
+def test_every_page_answers_a_repeat_with_304(post):
+    reader = Client()
+    reader.get(post.get_absolute_url())  # a first visit gives the form's CSRF cookie
+    for url in pages(post):
+        first = reader.get(url)
+        assert first.status_code == 200, url
+        tag = first["ETag"]
+        again = revisit(reader, url, tag)
+        assert again.status_code == 304, url
+        assert again["ETag"] == tag
+        assert again.content == b""
+        assert "no-cache" in again.get("Cache-Control", ""), url
+
+
+def test_a_304_renders_nothing(post, django_assert_max_num_queries):
+    reader = Client()
+    url = post.get_absolute_url()
+    reader.get(url)
+    tag = reader.get(url)["ETag"]
+    with django_assert_max_num_queries(1):  # the post, its thread's version, its neighbours
+        response = revisit(reader, url, tag)
+    assert response.status_code == 304
+    assert not response.templates
+
+
+def tags(client, post):
+    client.get(post.get_absolute_url())
+    return {url: client.get(url)["ETag"] for url in pages(post)}
+
+
+def changed(client, post, before):
+    return {url for url in pages(post) if revisit(client, url, before[url]).status_code == 200}
+
+
+def test_a_published_comment_changes_its_post_and_every_list_that_counts_it(post, settings):
+    settings.COMMENTS_MODERATION = "publish"
+    reader = Client()
+    before = tags(reader, post)
+    reply(post=post, author_name="Zorro", body="Second.")
+    now = changed(reader, post, before)
+    assert post.get_absolute_url() in now
+    assert {"/", "/2007/", "/2007/03/", author_url("Ed"), "/people/"} <= now
+    assert "/feeds/comments/" in now
+
+
+def test_an_edit_and_a_moderation_change_the_post_page(post):
+    reader = Client()
+    url = post.get_absolute_url()
+    comment = Comment.objects.get(body="First!")
+    tag = reader.get(url)["ETag"]
+    comment_edit(comment, "First, and edited.")
+    assert revisit(reader, url, tag).status_code == 200
+    tag = reader.get(url)["ETag"]
+    staff = User.objects.create_user("mod", is_staff=True)
+    moderate(Comment.objects.filter(pk=comment.pk), "remove", user=staff)
+    response = revisit(reader, url, tag)
+    assert response.status_code == 200
+    assert "First, and edited." not in response.content.decode()
+    assert Comment.objects.get(pk=comment.pk).status == Status.REMOVED
+
+
+def test_a_new_neighbour_changes_the_post_page(post):
+    reader = Client()
+    url = post.get_absolute_url()
+    tag = reader.get(url)["ETag"]
+    PostFactory(title="Right after", published=post.published + dt.timedelta(hours=1))
+    response = revisit(reader, url, tag)
+    assert response.status_code == 200
+    assert "Right after" in response.content.decode()
+
+
+def test_a_post_edited_in_the_admin_changes_its_pages(post):
+    reader = Client()
+    before = tags(reader, post)
+    post.title = "A corrected title"
+    post.save()
+    now = changed(reader, post, before)
+    assert {post.get_absolute_url(), "/", "/2007/", author_url("Ed"), "/feeds/posts/"} <= now
+    assert Post.objects.get(pk=post.pk).title == "A corrected title"
+
+
+def test_public_for_a_proxy_unless_the_page_sets_a_cookie_or_the_reader_has_a_session(post):
+    reader = Client()
+    for url in ("/", "/2007/", "/people/", "/feeds/posts/", "/sitemap.xml"):
+        response = reader.get(url)
+        assert not response.cookies
+        assert cache_control(response) == {"no-cache", "public"}, url
+    assert "Cookie" in reader.get("/")["Vary"]
+    # A post page carries the comment form, and renews its CSRF cookie each time.
+    for _ in range(2):
+        page = reader.get(post.get_absolute_url())
+        assert page.cookies
+        assert cache_control(page) == {"no-cache", "private"}
+    assert revisit(reader, post.get_absolute_url(), page["ETag"]).status_code == 304
+    staff = User.objects.create_superuser("mod", password="x")
+    reader.force_login(staff)
+    response = reader.get(post.get_absolute_url())
+    assert "private" in response["Cache-Control"]
+    assert response["ETag"] != page["ETag"]  # a moderator's page is another page
+    assert "private" in reader.get("/")["Cache-Control"]
+
+
+def test_a_page_with_a_message_waiting_is_never_tagged(post, rf):
+    reader = Client()
+    storage = CookieStorage(rf.get("/"))
+    reader.cookies["messages"] = storage._encode([Message(25, "Your comment is in.")])
+    response = reader.get(post.get_absolute_url())
+    assert "ETag" not in response
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_new_release_is_a_new_tag(post, monkeypatch):
+    reader = Client()
+    tag = reader.get("/")["ETag"]
+    monkeypatch.setattr("posts.conditional.release", lambda: "another")
+    assert revisit(reader, "/", tag).status_code == 200
+
+
+def test_compressed_pages_answer_their_weak_tag(post):
+    reader = Client(headers={"accept-encoding": "gzip"})
+    reader.get("/")
+    first = reader.get("/")
+    assert first["Content-Encoding"] == "gzip"
+    assert gzip.decompress(first.content)
+    assert first["ETag"].startswith('W/"')
+    assert revisit(reader, "/", first["ETag"]).status_code == 304
