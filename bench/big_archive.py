@@ -6,7 +6,8 @@ year ("Open thread", "Quotes of the day"), a few bylines write everything, a
 handful of commenters write most of the comments while thousands write once,
 threads run from none to hundreds, and replies answer recent comments more
 often than old ones. Texts are of real length (posts of 4 to 10 paragraphs,
-comments of 1 to 3), of common English words with the occasional topical one.
+comments of 1 to 3), of common English words with the occasional topical one,
+and a third of them name something rarer, from a long tail of made-up names.
 
     from bench.big_archive import build
     build("postgres://…/afterword_pages_100k", posts=100_000, comments=15)
@@ -41,6 +42,21 @@ def _titles(rng: random.Random, count: int) -> list[str]:
     return recurring + [_sentence(rng, 2, 8)[:-1] for _ in range(count - len(recurring))]
 
 
+def rare_words(seed: int = 1, count: int = 20_000) -> tuple[list[str], list[float]]:
+    """Made-up names of things (places, people, bills), most used first, and
+    cumulative weights: a long tail, a few common, most seen a handful of
+    times. The same for every size of archive of one seed."""
+    rng = random.Random(seed * 7919)
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    words = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(count)})
+    rng.shuffle(words)
+    weights, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += 1 / rank
+        weights.append(total)
+    return words, weights
+
+
 def _people(rng: random.Random, count: int) -> tuple[list[str], list[float]]:
     """Commenter names and cumulative weights: a few write most comments."""
     names = list(NAMES)
@@ -58,6 +74,16 @@ def build(url: str, *, posts: int, comments: int = 15, seed: int = 1) -> tuple[i
     rng = random.Random(seed)
     titles = _titles(rng, max(10, posts // 30))
     people, weights = _people(rng, max(50, posts // 5))
+    rare, rare_weights = rare_words(seed)
+
+    def text(paragraphs: int, sentences: tuple[int, int]) -> str:
+        """Paragraphs of common words; a third of texts name something rarer."""
+        parts = [_paragraph(rng, sentences) for _ in range(paragraphs)]
+        if rng.random() < 0.33:
+            word = rng.choices(rare, cum_weights=rare_weights)[0]
+            parts[-1] += f" {_sentence(rng, 3, 8)[:-1]} {word.capitalize()} {_sentence(rng, 2, 6)}"
+        return "\n\n".join(parts)
+
     now = datetime.now(UTC)
     written = 0
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
@@ -87,9 +113,7 @@ def build(url: str, *, posts: int, comments: int = 15, seed: int = 1) -> tuple[i
                 if thread and rng.random() < 0.4:
                     parent = thread[-1 - min(int(rng.expovariate(0.3)), len(thread) - 1)]
                 path = (parent[1] if parent else b"") + _segment(posted, number)
-                body = "\n\n".join(
-                    _paragraph(rng, (1, 3)) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))
-                )
+                body = text(rng.choice((1, 1, 1, 2, 2, 3)), (1, 3))
                 status = "published" if rng.random() > 0.03 else rng.choice(("pending", "removed"))
                 published_comments += status == "published"
                 author = rng.choices(people, cum_weights=weights)[0]
@@ -105,7 +129,7 @@ def build(url: str, *, posts: int, comments: int = 15, seed: int = 1) -> tuple[i
             post_rows.append((
                 n + 1, title, slug, rng.choice(NAMES[:3]), published,
                 f"{_clock(published, False)} on {_day(published)}",
-                "\n\n".join(_paragraph(rng, (1, 5)) for _ in range(rng.randint(4, 10))),
+                text(rng.randint(4, 10), (1, 5)),
                 source, hashlib.sha256(source.encode()).hexdigest(), count,
                 published_comments, now, now,
             ))  # fmt: skip

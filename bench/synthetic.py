@@ -1,7 +1,13 @@
-"""Seeded synthetic captures in the archive format, of realistic lengths."""
+"""Seeded synthetic captures in the archive format, of realistic lengths.
+
+Words come as they do in English, by Zipf's law: WORDS is in order of use,
+the n-th about 1/n as frequent as the first, so that "the" is in every
+comment and "vote" in a few in a hundred (a uniform choice among them would
+put every word in a quarter of all comments, which no archive does)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +32,11 @@ NAMES = [
 ]  # fmt: skip
 MONTHS = "January February March April May June July August September October November December"
 MONTH_NAMES = MONTHS.split()
+_ZIPF = list(itertools.accumulate(1 / rank for rank in range(1, len(WORDS) + 1)))
 
 
 def _sentence(rng: random.Random, low: int, high: int) -> str:
-    words = rng.choices(WORDS, k=rng.randint(low, high))
+    words = rng.choices(WORDS, cum_weights=_ZIPF, k=rng.randint(low, high))
     return " ".join(words).capitalize() + "."
 
 

@@ -83,9 +83,11 @@ def _page_number(request) -> int:
 
 def search_page(request):
     form = SearchForm(request.GET or None)
-    results = None
+    results, capped, limit = None, False, 0
     if form.is_valid() and form.cleaned_data["q"]:
         found = search(**form.search_arguments())
         results = Paginator(found, settings.RESULTS_PER_PAGE).get_page(request.GET.get("page"))
         results.object_list = found.hydrate(results.object_list)
-    return render(request, "comments/search.html", {"form": form, "results": results})
+        capped, limit = found.capped, found.limit
+    context = {"form": form, "results": results, "capped": capped, "candidates": limit}
+    return render(request, "comments/search.html", context)

@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment, Status
 from posts.models import Post
@@ -128,9 +130,42 @@ def test_search_answers_in_bounded_queries(client, django_assert_max_num_queries
     for n in range(15):
         post = PostFactory(body=f"Platypus post {n}.")
         reply(post=post, body="A platypus comment.")
-    with django_assert_max_num_queries(4):  # count, ranked page, its posts, its comments
+    # Of each table, its candidates among the newest rows and, if too few,
+    # from the GIN index (a transaction that sets the plan: four statements);
+    # the ranked page, its posts, its comments.
+    with django_assert_max_num_queries(13):
         html = search(client, q="platypus")
     assert "30 results" in html
+
+
+def test_a_common_word_ranks_only_its_newest_matches_and_says_so(client, monkeypatch):
+    monkeypatch.setattr("comments.search.CANDIDATES", 3)
+    post = PostFactory(body="Nothing here.")
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    written = [
+        reply(post=post, body=f"A wombat, {n}.", posted=base + dt.timedelta(days=n))
+        for n in range(6)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        html = search(client, q="wombat")
+    assert "More than 3 results" in html
+    assert "the newest 3 posts and the newest 3 comments are ranked" in html
+    shown = [c for c in written if f'href="{c.get_absolute_url()}"' in html]
+    assert shown == written[3:]  # the newest three
+    ranked = [q["sql"] for q in queries if "ts_rank(" in q["sql"]]
+    assert ranked
+    assert all("LIMIT 3" in sql for sql in ranked)  # only the candidates are ranked
+    # Fewer matches than that: all of them, and a plain count.
+    assert "1 result" in search(client, q="nothing")
+    assert "More than" not in search(client, q="nothing")
+
+
+def test_a_name_filter_ignores_case(client):
+    post = PostFactory(author="Ed Morrissey", body="A quokka post.")
+    reply(post=post, author_name="Kafir", body="A quokka comment.")
+    assert len(result_titles(search(client, q="quokka", by="kafir"))) == 1
+    assert len(result_titles(search(client, q="quokka", by="ED MORRISSEY"))) == 1
+    assert result_titles(search(client, q="quokka", by="Kaf")) == []
 
 
 def test_new_and_edited_text_is_searchable_at_once(client):
