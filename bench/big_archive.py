@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bench.synthetic import NAMES, WORDS, _clock, _day, _paragraph, _sentence
+from bench.synthetic import titles as synthetic_titles
 
 # Posts are an hour and a half apart: 100,000 of them span seventeen years.
 START = datetime(2005, 1, 3, 9, tzinfo=UTC)
@@ -35,11 +36,6 @@ _UNIX_EPOCH = 62_135_596_800  # as comments/paths.py
 
 def _segment(moment: datetime, number: int) -> bytes:
     return (int(moment.timestamp()) + _UNIX_EPOCH).to_bytes(5, "big") + number.to_bytes(4, "big")
-
-
-def _titles(rng: random.Random, count: int) -> list[str]:
-    recurring = ["Open thread", "Quotes of the day", "Headlines", "Video", "Breaking"]
-    return recurring + [_sentence(rng, 2, 8)[:-1] for _ in range(count - len(recurring))]
 
 
 def rare_words(seed: int = 1, count: int = 20_000) -> tuple[list[str], list[float]]:
@@ -72,7 +68,7 @@ def _people(rng: random.Random, count: int) -> tuple[list[str], list[float]]:
 def build(url: str, *, posts: int, comments: int = 15, seed: int = 1) -> tuple[int, int]:
     """Fill the migrated, empty database at `url`; return (posts, comments)."""
     rng = random.Random(seed)
-    titles = _titles(rng, max(10, posts // 30))
+    titles = synthetic_titles(rng, max(10, posts // 30))
     people, weights = _people(rng, max(50, posts // 5))
     rare, rare_weights = rare_words(seed)
 

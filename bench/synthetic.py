@@ -53,12 +53,21 @@ def _day(moment: datetime) -> str:
     return f"{MONTH_NAMES[moment.month - 1]} {moment.day}, {moment.year}"
 
 
-def capture(rng: random.Random, n: int, comments: int) -> str:
+RECURRING = ["Open thread", "Quotes of the day", "Headlines", "Video", "Breaking"]
+
+
+def titles(rng: random.Random, count: int) -> list[str]:
+    """A blog's titles: a few that come back every week, and others that
+    return now and then (a sequel, a follow-up, the same news again)."""
+    return RECURRING + [_sentence(rng, 2, 8)[:-1] for _ in range(max(1, count - len(RECURRING)))]
+
+
+def capture(rng: random.Random, n: int, comments: int, title: str | None = None) -> str:
     """One capture: a post of 4-10 paragraphs, `comments` comments of 1-3."""
     # Noon-ish start times keep clear of daylight-saving changes at 1-3 AM.
     published = datetime(2005, 1, 1, 9, tzinfo=UTC) + timedelta(days=n // 4, hours=3 * (n % 4))
     lines = [
-        f"Synthetic post {n}: {_sentence(rng, 3, 9)[:-1]}",
+        title or f"Synthetic post {n}: {_sentence(rng, 3, 9)[:-1]}",
         "",
         f"posted at {_clock(published, False)} on {_day(published)} by {rng.choice(NAMES[:2])}",
         "",
@@ -76,13 +85,18 @@ def capture(rng: random.Random, n: int, comments: int) -> str:
 
 
 def write_captures(folder: Path, files: int, comments: int, seed: int) -> int:
-    """Write `files` captures averaging `comments` comments; return the comment count."""
+    """Write `files` captures averaging `comments` comments, their titles
+    repeating as a blog's do and one in a hundred a long argument (twenty
+    times the comments); return the comment count."""
     rng = random.Random(seed)
+    pool = titles(rng, max(10, files // 30))
     total = 0
     for n in range(files):
         count = max(0, round(rng.gauss(comments, comments / 3)))
+        if rng.random() < 0.01:
+            count *= 20
         total += count
         path = folder / f"{n // 1000:03d}" / f"capture-{n:06d}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(capture(rng, n, count))
+        path.write_text(capture(rng, n, count, rng.choice(pool)))
     return total

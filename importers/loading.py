@@ -23,8 +23,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
+from operator import or_
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from comments.models import IMPORTED, Comment, PurgedComment, Status
@@ -233,10 +236,11 @@ def _assign_slugs(posts: list[Post]) -> None:
         Post.objects.filter(slug__in={post.slug for post in posts}).values_list("slug", flat=True)
     )
     repeated = {slug for slug, n in Counter(post.slug for post in posts).items() if n > 1}
-    for base in taken | repeated:
-        taken |= set(
-            Post.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
-        )
+    if bases := sorted(taken | repeated):
+        # The numbered slugs of every title seen before, in one statement
+        # whatever the batch holds (a LIKE prefix each, on the slug index).
+        numbered = reduce(or_, (Q(slug__startswith=f"{base}-") for base in bases))
+        taken |= set(Post.objects.filter(numbered).values_list("slug", flat=True))
     for post in posts:
         base, suffix = post.slug, 1
         while post.slug in taken:

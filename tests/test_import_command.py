@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments.models import Comment, Status
@@ -295,6 +296,29 @@ def test_same_title_same_day_gets_a_distinct_slug(capture_file):
     )
     run(third)
     assert Post.objects.filter(slug="open-thread-3").exists()
+
+
+def test_repeated_titles_cost_no_statement_each(capture_file):
+    titles = ["Open thread", "Quotes of the day", "Headlines", "Video", "Breaking"]
+
+    def captures(day: int) -> list:
+        return [
+            capture_file(
+                f"{titles[n % 5]}\n\nposted at {1 + n % 12}:00 am on May {day}, 2008 by A\n\n"
+                f"Post {n}.\n", f"{day}/{n}.txt"
+            )
+            for n in range(20)
+        ]  # fmt: skip
+
+    run(*captures(1))  # every title seen before, and several times in a batch
+    counted = []
+    for day in (2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            run(*captures(day))
+        counted.append(sum("posts_post" in q["sql"] and "LIKE" in q["sql"] for q in queries))
+    assert counted == [1, 1]  # one look-up of the numbered slugs, not one per title
+    slugs = Post.objects.filter(title="Open thread").values_list("slug", flat=True)
+    assert sorted(slugs) == sorted(["open-thread", *(f"open-thread-{n}" for n in range(2, 13))])
 
 
 def test_the_database_refuses_a_duplicate_imported_comment():
