@@ -1,6 +1,7 @@
 """A moderator in a real browser: one click on the thread, with JavaScript
 and without it, and the queue at desktop and phone widths."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -20,8 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def post(live_server):
     call_command("import_archive", str(MAHDI), stdout=io.StringIO())
     post = Post.objects.get()
+    # The longest a date is written in the queue ("Sept. 30, 2026, 12:47 p.m."):
+    # the layout must not depend on the hour the tests run at.
     reply(post=post, author_name="Newcomer", body="Held for a moderator.", status="pending",
-          email="new@example.org", ip_address="198.51.100.7")  # fmt: skip
+          email="new@example.org", ip_address="198.51.100.7",
+          posted=dt.datetime(2026, 9, 30, 16, 47, tzinfo=dt.UTC))  # fmt: skip
     User.objects.create_superuser("moderator", password="a long moderator password")
     return post
 
