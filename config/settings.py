@@ -75,6 +75,9 @@ DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _database["CONN_HEALTH_CHECKS"] = True
+    # Behind a pooler in transaction mode (PgBouncer): a server-side cursor
+    # would outlive the transaction its server connection was lent for.
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_POOLER", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A post's page is a post with its thread, which the comments app (built on

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOW = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'cache': settings.CACHES['default'], "
-    "'moderation': settings.COMMENTS_MODERATION, 'proxies': settings.TRUSTED_PROXIES}))"
+    "'moderation': settings.COMMENTS_MODERATION, 'proxies': settings.TRUSTED_PROXIES, "
+    "'cursors': settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS']}))"
 )
 
 
@@ -44,3 +45,8 @@ def test_an_unknown_moderation_policy_is_a_clear_error():
     run = settings_with(COMMENTS_MODERATION="sometimes")
     assert run.returncode != 0
     assert "COMMENTS_MODERATION='sometimes': use publish" in run.stderr
+
+
+def test_behind_a_transaction_pooler_no_server_side_cursors():
+    assert json.loads(settings_with().stdout)["cursors"] is False
+    assert json.loads(settings_with(DATABASE_POOLER="true").stdout)["cursors"] is True
