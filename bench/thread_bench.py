@@ -33,45 +33,62 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.import_bench import fresh_database, setup_django
 from bench.synthetic import NAMES, _paragraph
 
+START = datetime(2007, 3, 21, 23, 27, tzinfo=UTC)
+
+
+def thread_shape(size: int, rng: random.Random) -> tuple[str, list[dict]]:
+    """A post's body and its thread as plain data (for this project and for
+    the django-comments-xtd anchor alike): archived top-level comments from a
+    capture first, then site replies that mostly answer one of the last few
+    comments, sometimes an old one, nesting as deep as conversations go.
+    Each comment: its parent's index (or None), author, body, posted time,
+    and whether it came from the archive."""
+    body = "\n\n".join(_paragraph(rng, (2, 5)) for _ in range(8))
+    archived = size * 2 // 5
+    comments: list[dict] = []
+    posted = START
+    for number in range(1, size + 1):
+        posted += timedelta(seconds=rng.randint(20, 400))
+        imported = number <= archived
+        parent = None
+        if not imported and comments and rng.random() < 0.75:
+            parent = len(comments) - 1 - min(int(rng.expovariate(0.3)), len(comments) - 1)
+        author = rng.choice(NAMES)
+        text = "\n\n".join(_paragraph(rng, (1, 3)) for _ in range(rng.choice((1, 1, 2, 3))))
+        comments.append({"parent": parent, "author": author, "body": text,
+                         "posted": posted, "imported": imported})  # fmt: skip
+    return body, comments
+
 
 def build_post(size: int, rng: random.Random):
     from comments.models import Comment
     from comments.paths import child_path
     from posts.models import Post
 
-    start = datetime(2007, 3, 21, 23, 27, tzinfo=UTC)
+    body, shape = thread_shape(size, rng)
     post = Post.objects.create(
         title=f"A thread of {size} comments",
         slug=f"thread-{size}",
         author="Allahpundit",
-        published=start,
+        published=START,
         published_text="7:27 pm on March 21, 2007",
-        body="\n\n".join(_paragraph(rng, (2, 5)) for _ in range(8)),
+        body=body,
         last_comment_number=size,
     )
-    archived = size * 2 // 5
     comments: list[Comment] = []
-    posted = start
-    for number in range(1, size + 1):
-        posted += timedelta(seconds=rng.randint(20, 400))
-        imported = number <= archived
-        parent = None
-        if not imported and comments and rng.random() < 0.75:
-            # Mostly answer one of the last few comments, sometimes an old one.
-            index = len(comments) - 1 - min(int(rng.expovariate(0.3)), len(comments) - 1)
-            parent = comments[index]
-        author = rng.choice(NAMES)
-        body = "\n\n".join(_paragraph(rng, (1, 3)) for _ in range(rng.choice((1, 1, 2, 3))))
+    for number, one in enumerate(shape, start=1):
+        parent = comments[one["parent"]] if one["parent"] is not None else None
+        imported = one["imported"]
         comments.append(
             Comment(
                 post=post,
                 parent=parent,
                 number=number,
-                path=child_path(parent.path if parent else None, posted, number),
-                author_name=author,
-                body=body,
-                posted=posted,
-                posted_text=Comment.format_posted(posted),
+                path=child_path(parent.path if parent else None, one["posted"], number),
+                author_name=one["author"],
+                body=one["body"],
+                posted=one["posted"],
+                posted_text=Comment.format_posted(one["posted"]),
                 source_file="bench.txt" if imported else "",
                 source_line=number * 4 if imported else None,
                 fingerprint=f"{number:032x}" if imported else "",
@@ -80,7 +97,7 @@ def build_post(size: int, rng: random.Random):
     # Parents first, so each row can name its parent's id.
     for depth_batch in _by_depth(comments):
         Comment.objects.bulk_create(depth_batch, batch_size=1000)
-    return post, max(c.depth for c in comments)
+    return post, max((c.depth for c in comments), default=0)
 
 
 def _by_depth(comments):
