@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from comments.forms import new_stamp
+from comments.forms import CommentForm, new_stamp
 from comments.models import BlockedTerm, Comment, Status
 from tests.factories import PostFactory, reply
 from tests.html import depths
@@ -511,3 +511,25 @@ def test_post_page_queries_stay_bounded_for_a_returning_commenter(
     # session, post, thread, previous and next posts
     with django_assert_max_num_queries(5):
         client.get(post.get_absolute_url())
+
+
+def test_the_comment_form_is_written_as_djangos_own_templates_write_it():
+    """The readers' forms use Django's Jinja2 widget templates, for speed:
+    their markup must stay that of the Django-template ones."""
+    import re
+
+    from django.forms.renderers import DjangoTemplates, Jinja2
+
+    post = PostFactory()
+    bad = {"body": "", "name": "x" * 500, "email": "not an address", "notify": "nonsense"}
+
+    def markup(renderer, data):
+        form = CommentForm(data, post=post, initial={"name": "Kafir <b>"}, renderer=renderer)
+        if data is not None:
+            form.is_valid()
+        shown = [name for name in form.fields if name != "stamp"]  # a fresh nonce each time
+        html = "".join(str(form[name].as_field_group()) for name in shown)
+        return re.sub(r">\s+<", "><", " ".join(html.split()))
+
+    for data in (None, bad):
+        assert markup(Jinja2(), data) == markup(DjangoTemplates(), data)
