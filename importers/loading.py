@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -60,6 +60,38 @@ def comment_fingerprint(author: str, unix_seconds: int, body: str) -> str:
 class DatabaseUnreachable(Exception):
     """The database cannot be reached: no capture can be written, so the
     import stops, saying so once rather than once a file."""
+
+
+def known_captures(digests: Collection[str]) -> dict[str, int]:
+    """{digest: post id} of the digests some post has imported before (on
+    `post_capture_hashes`): a file seen again changes nothing, and need not
+    even be parsed."""
+    if not digests:
+        return {}
+    try:
+        found = Post.objects.filter(capture_hashes__has_any_keys=list(digests))
+        rows = found.values_list("pk", "capture_hashes")
+        return {digest: pk for pk, hashes in rows for digest in hashes if digest in digests}
+    except DatabaseError as error:
+        if not connection.is_usable():
+            raise DatabaseUnreachable(first_line(error)) from None
+        raise
+
+
+def record_unchanged(files: Sequence[tuple[str, str, int]], *, run_id: int | None) -> list[Outcome]:
+    """The Outcomes of files (source, digest, post id) seen before, and their
+    lines in run `run_id`'s ledger."""
+    if run_id is not None and files:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # As a batch's writes: a crash loses at most the last lines, which
+            # a re-run writes again; no commit waits for the disk meanwhile.
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
+            ImportedFile.objects.bulk_create(
+                ImportedFile(run_id=run_id, path=source, outcome=ImportedFile.Outcome.UNCHANGED,
+                             post_id=post_id, digest=digest)
+                for source, digest, post_id in files
+            )  # fmt: skip
+    return [Outcome(source) for source, _, _ in files]
 
 
 def load(captures: Sequence[Capture], *, run_id: int | None = None) -> list[Outcome]:

@@ -65,7 +65,17 @@ def read_regular(path: str, limit: int = -1) -> bytes:
         return file.read(limit)
 
 
-def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unreadable:
+@dataclass(frozen=True, slots=True)
+class RawCapture:
+    """A capture's bytes, read but not yet parsed: a re-run looks its digest
+    up first, and parses only what it has not seen."""
+
+    source: str
+    data: bytes
+    digest: str  # SHA-256 of the bytes
+
+
+def read_raw(source: Source | MissingPath) -> RawCapture | Unreadable:
     if isinstance(source, MissingPath):
         return Unreadable(str(source), path=source.name)
     try:
@@ -77,11 +87,20 @@ def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unre
         )  # fmt: skip
     except OSError as error:
         return Unreadable(f"{source.name}: cannot read: {error.strerror}", path=source.name)
+    return RawCapture(source.name, data, hashlib.sha256(data).hexdigest())
+
+
+def parse_raw(raw: RawCapture, zone: ZoneInfo) -> Capture | Unreadable:
     try:
-        archive = parse_archive(data, path=source.name, zone=zone)
+        archive = parse_archive(raw.data, path=raw.source, zone=zone)
     except ArchiveError as error:
-        return Unreadable(str(error), path=source.name)
-    return Capture(source.name, hashlib.sha256(data).hexdigest(), archive)
+        return Unreadable(str(error), path=raw.source)
+    return Capture(raw.source, raw.digest, archive)
+
+
+def read_capture(source: Source | MissingPath, zone: ZoneInfo) -> Capture | Unreadable:
+    raw = read_raw(source)
+    return raw if isinstance(raw, Unreadable) else parse_raw(raw, zone)
 
 
 def title_line(path: str, limit: int = 4096) -> str:

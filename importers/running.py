@@ -16,15 +16,21 @@ import queue
 import threading
 import traceback
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, connections
 
-from importers.loading import DatabaseUnreachable, Outcome, load
-from importers.reading import Capture, Unreadable, read_capture, title_line
+from importers.loading import (
+    DatabaseUnreachable,
+    Outcome,
+    known_captures,
+    load,
+    record_unchanged,
+)
+from importers.reading import Capture, RawCapture, Unreadable, parse_raw, read_raw, title_line
 from importers.sources import MissingPath, Source
 
 
@@ -63,7 +69,7 @@ def usable_jobs(requested: int, files: int, batch_size: int) -> int:
 
 
 def run_import(
-    sources: Sequence[Source | MissingPath],
+    sources: Iterable[Source | MissingPath],
     *,
     zone: ZoneInfo,
     batch_size: int,
@@ -81,32 +87,59 @@ def run_import(
 
 
 def import_in_order(
-    sources: Sequence[Source | MissingPath],
+    sources: Iterable[Source | MissingPath],
     *,
     zone: ZoneInfo,
     batch_size: int,
     run_id: int | None = None,
 ) -> Iterator[Report]:
-    """Import in this process: a Report for each file read and each batch written."""
+    """Import in this process: a Report for each file read and each batch written.
+
+    Files are read a batch's worth at a time, and those whose bytes were
+    imported before are set aside unparsed (a re-run parses nothing)."""
     pending: dict[tuple, Capture] = {}
-    for source in sources:
-        result = read_capture(source, zone)
-        report = Report(files=1)
-        if isinstance(result, Unreadable):
-            if result.warning:
-                report.warnings.append(result.message)
+    for stretch in _stretches(sources, batch_size):
+        known = known_captures({raw.digest for raw in stretch if isinstance(raw, RawCapture)})
+        seen = [(raw.source, raw.digest, known[raw.digest]) for raw in stretch
+                if isinstance(raw, RawCapture) and raw.digest in known]  # fmt: skip
+        if seen:
+            yield Report(outcomes=record_unchanged(seen, run_id=run_id))
+        for raw in stretch:
+            report = Report(files=1)
+            result: Capture | Unreadable | None
+            if isinstance(raw, Unreadable):
+                result = raw
+            elif raw.digest in known:
+                result = None  # among the unchanged, above
             else:
-                report.errors.append(Failure(result.path, result.message))
-        else:
-            report.warnings.extend(str(warning) for warning in result.archive.warnings)
-            # Two captures of one post go to different batches, so that the
-            # later one sees what the earlier one wrote.
-            if result.key in pending or len(pending) >= batch_size:
-                yield _write(pending.values(), run_id)
-                pending = {}
-            pending[result.key] = result
-        yield report
+                result = parse_raw(raw, zone)
+            if isinstance(result, Unreadable):
+                if result.warning:
+                    report.warnings.append(result.message)
+                else:
+                    report.errors.append(Failure(result.path, result.message))
+            elif isinstance(result, Capture):
+                report.warnings.extend(str(warning) for warning in result.archive.warnings)
+                # Two captures of one post go to different batches, so that the
+                # later one sees what the earlier one wrote.
+                if result.key in pending or len(pending) >= batch_size:
+                    yield _write(pending.values(), run_id)
+                    pending = {}
+                pending[result.key] = result
+            yield report
     yield _write(pending.values(), run_id)
+
+
+def _stretches(sources: Iterable[Source | MissingPath], size: int):
+    """The sources, read, `size` at a time."""
+    stretch: list[RawCapture | Unreadable] = []
+    for source in sources:
+        stretch.append(read_raw(source))
+        if len(stretch) >= size:
+            yield stretch
+            stretch = []
+    if stretch:
+        yield stretch
 
 
 def _write(captures, run_id: int | None) -> Report:
@@ -126,8 +159,19 @@ def _share(source: Source | MissingPath, jobs: int) -> int:
     return zlib.crc32(title_line(source.path).encode()) % jobs
 
 
+class _Share:
+    """Worker `number`'s files of `sources`, picked as each worker walks them
+    all: no list of the archive's files is made, in this process or theirs."""
+
+    def __init__(self, sources: Iterable[Source | MissingPath], number: int, jobs: int):
+        self.sources, self.number, self.jobs = sources, number, jobs
+
+    def __iter__(self) -> Iterator[Source | MissingPath]:
+        return (s for s in self.sources if _share(s, self.jobs) == self.number)
+
+
 def _import_in_parallel(
-    sources: Sequence[Source | MissingPath],
+    sources: Iterable[Source | MissingPath],
     *,
     zone: ZoneInfo,
     batch_size: int,
@@ -145,9 +189,11 @@ def _import_in_parallel(
     messages = context.Queue()
     workers = [
         context.Process(
-            target=_worker, args=(number, share, zone, batch_size, run_id, messages), daemon=True
-        )
-        for number, share in enumerate(shares)
+            target=_worker,
+            args=(number, _Share(sources, number, jobs), zone, batch_size, run_id, messages),
+            daemon=True,
+        )  # fmt: skip
+        for number in range(jobs)
     ]
     for worker in workers:
         worker.start()

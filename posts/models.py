@@ -130,6 +130,8 @@ class Post(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search"),
+            # "Has a capture with these bytes been imported?" (capture_hashes ?| …)
+            GinIndex(fields=["capture_hashes"], name="post_capture_hashes"),
             # /authors/NAME/, newest first.
             models.Index(fields=["author", "-published"], name="post_author"),
         ]

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments.models import Comment, Status
-from importers import loading
+from importers import loading, running
 from importers.models import ImportRun
 from importers.reading import read_capture
 from importers.sources import Source
@@ -296,6 +296,25 @@ def test_same_title_same_day_gets_a_distinct_slug(capture_file):
     )
     run(third)
     assert Post.objects.filter(slug="open-thread-3").exists()
+
+
+def test_a_re_run_parses_nothing_it_has_seen(tmp_path, monkeypatch):
+    run(ARCHIVES)
+    copy = tmp_path / "the-same-bytes-elsewhere.txt"
+    copy.write_bytes(MAHDI.read_bytes())
+    parsed = []
+    real = running.parse_raw
+    monkeypatch.setattr(
+        running, "parse_raw", lambda raw, zone: parsed.append(raw) or real(raw, zone)
+    )
+    out, _, error = run(ARCHIVES, copy, "--jobs", "1")
+    assert error is None
+    assert parsed == []
+    assert f"Files: 0 imported, {SAMPLE_FILES + 1} unchanged, 0 failed." in out
+    run_ = ImportRun.objects.latest("pk")
+    lines = run_.files.values_list("outcome", flat=True)
+    assert list(lines) == ["unchanged"] * (SAMPLE_FILES + 1)
+    assert run_.files.get(path=str(copy)).post == Post.objects.get(source_name=str(MAHDI))
 
 
 def test_repeated_titles_cost_no_statement_each(capture_file):

@@ -1,6 +1,8 @@
 """Which files an import reads, in which order, under which names."""
 
-from importers.sources import MissingPath, Source, find_sources
+import os
+
+from importers.sources import MissingPath, Source, Sources, find_sources
 
 
 def test_folders_are_read_recursively_for_txt_in_sorted_path_order(tmp_path):
@@ -36,3 +38,26 @@ def test_files_are_taken_whatever_their_name_and_missing_paths_reported(tmp_path
     assert found[0] == Source(str(named), str(named))
     assert isinstance(found[1], MissingPath)
     assert str(found[1]) == f"{tmp_path / 'gone'}: no such file or directory"
+
+
+def test_a_folder_is_walked_as_sorting_its_paths_would_order_it(tmp_path):
+    # A folder and a file of nearly one name, links, dot names, deep folders.
+    for relative in ("b/x.txt", "b.txt", "a.txt", "b-c/y.txt", "b/a/z.txt", "B.txt",
+                     "c/.d/w.txt", ".e.txt", "c/notes.md", "c/d/e/f.txt"):  # fmt: skip
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "c", target_is_directory=True)
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "a.txt")
+    found = [source.name for source in Sources([str(tmp_path)])]
+    every = [
+        os.path.relpath(os.path.join(root, name), tmp_path)
+        for root, dirs, files in os.walk(tmp_path)
+        for name in files
+        if name.endswith(".txt") and ".d" not in root.split(os.sep)
+        and not name.startswith(".")
+    ]  # fmt: skip
+    expected = [str(tmp_path / p) for p in sorted(every, key=lambda p: p.split(os.sep))]
+    assert found == expected
+    assert found == [source.name for source in Sources([str(tmp_path)])]  # walked again
+    assert len(Sources([str(tmp_path)])) == len(expected)

@@ -23,7 +23,7 @@ from importers.models import ImportRun
 from importers.progress import Progress
 from importers.reading import Unreadable, read_capture
 from importers.running import Report, WorkerFailed, run_import, usable_jobs
-from importers.sources import find_sources
+from importers.sources import Sources
 
 
 class Command(BaseCommand):
@@ -109,7 +109,7 @@ class Command(BaseCommand):
 
         self.tally = Tally()
         self.run: ImportRun | None = None
-        sources = list(find_sources(paths))
+        sources = Sources(paths)
         show_progress = not (quiet or json) and self.stderr.isatty() and len(sources) > 1
         self.progress = Progress(self.stderr, total=len(sources), enabled=show_progress)
         if dry_run:
