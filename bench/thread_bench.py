@@ -144,14 +144,14 @@ def measure_render(post, repeats: int) -> tuple[float, float, bool]:
     legacy renderer, and whether both write the same markup."""
     from bench import legacy_thread
     from comments.models import Comment
-    from comments.quotes import thread_quotes
+    from comments.quotes import find_quotes
     from comments.rendering import ThreadContext, thread_html
     from comments.threads import visible_thread
 
     entries = visible_thread(Comment.objects.thread(post))
     comments = [entry.comment for entry in entries]
     context = ThreadContext(
-        post_zone=post.zone, quotes=thread_quotes(post.body, comments), imported_post=True
+        post_zone=post.zone, quotes=find_quotes(post.body, comments), imported_post=True
     )
     timings: dict[str, list[float]] = {"template": [], "legacy": []}
     outputs = {}

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from comments.models import Comment, Status, Thread
-from comments.quotes import MIN_WORDS, Source, find_quotes, thread_quotes
+from comments.quotes import MIN_WORDS, Source, find_quotes
 from comments.readers import OwnComments, is_moderator
 from comments.threads import PagePosition, ThreadEntry, ThreadIndex, ThreadPages, visible_thread
 from posts.models import Post
@@ -94,8 +94,24 @@ def _short_page(post: Post, number: int, own: set[int], staff: bool) -> ThreadPa
     imported = sum(comment.is_imported for comment in comments)
     return ThreadPage(
         pages.page(number), pages.count, pages.position(number), len(comments), imported,
-        thread_quotes(post.body, comments), pages.page_numbers() if pages.count > 1 else {},
+        _quotes(post, comments), pages.page_numbers() if pages.count > 1 else {},
     )  # fmt: skip
+
+
+def _quotes(post: Post, comments: list[Comment]) -> dict[int, dict[int, Source]]:
+    """The quotations of a short thread's published comments, cached under
+    its version as a long thread's are (a reader's own held comment, or
+    staff's view of hidden ones, quotes nothing until published)."""
+    published = [comment for comment in comments if comment.is_published]
+    version = getattr(post, "thread_version", None)
+    if version is None:
+        return find_quotes(post.body, published)
+    key = f"quotes:{post.pk}:{version}:{post.updated_at.timestamp()}:{MIN_WORDS}"
+    found = cache.get(key)
+    if found is None:
+        found = find_quotes(post.body, published)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 Quotes = tuple[dict[int, dict[int, Source]], dict[int, int]]

@@ -10,12 +10,9 @@ is a commenter repeating their own earlier words (a double post).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from django.core.cache import cache
 
 from comments.models import Comment
 
@@ -91,26 +88,4 @@ def find_quotes(post_body: str, comments: Iterable[Comment]) -> dict[int, dict[i
                 remember(key, own)
         if quoted:
             found[comment.pk] = quoted
-    return found
-
-
-# Below this many comments finding quotes costs less than asking the cache.
-CACHE_FROM = 500
-
-
-def thread_quotes(post_body: str, comments: list[Comment]) -> dict[int, dict[int, Source]]:
-    """find_quotes, remembered in the cache for long threads under a digest of
-    every text it reads: any edit, new comment or moderation makes a new key,
-    so a stale answer is never served."""
-    if len(comments) < CACHE_FROM:
-        return find_quotes(post_body, comments)
-    digest = hashlib.blake2b(post_body.encode(), digest_size=16)
-    for comment in comments:
-        digest.update(f"\x1e{comment.pk}\x1f{comment.author_name}\x1f".encode())
-        digest.update(comment.body.encode())
-    key = f"quotes:{MIN_WORDS}:{digest.hexdigest()}"
-    found = cache.get(key)
-    if found is None:
-        found = find_quotes(post_body, comments)
-        cache.set(key, found, timeout=24 * 3600)
     return found

@@ -349,8 +349,8 @@ def test_previous_and_next_posts_are_linked(client):
     assert 'rel="next"' not in html.split('aria-label="Neighbouring posts"')[1].split("</nav>")[0]
 
 
-def test_remembered_quotes_follow_every_edit(client, monkeypatch):
-    monkeypatch.setattr("comments.quotes.CACHE_FROM", 1)  # remember even short threads
+def test_remembered_quotes_follow_every_edit(client):
+    # Quotations are cached under the thread's version: any change is a new key.
     post = PostFactory()
     source = reply(post=post, author_name="Ann", body="Six words make a proper quotation.")
     reply(post=post, author_name="Bob", body="Six words make a proper quotation.\n\nYes.")
