@@ -130,8 +130,10 @@ class Post(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search"),
-            # "Has a capture with these bytes been imported?" (capture_hashes ?| …)
-            GinIndex(fields=["capture_hashes"], name="post_capture_hashes"),
+            # "Has a capture with these bytes been imported?" (capture_hashes ?| …),
+            # asked by every batch of an import: entries go straight into the
+            # index, since a pending list of new ones is read by every look-up.
+            GinIndex(fields=["capture_hashes"], name="post_capture_hashes", fastupdate=False),
             # /authors/NAME/, newest first.
             models.Index(fields=["author", "-published"], name="post_author"),
         ]
