@@ -17,6 +17,7 @@ the post page's size with and without gzip.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,16 +128,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=4)
-    parser.add_argument("--clients", type=int, default=8)
-    args = parser.parse_args()
-    env = environment(tempfile.mkdtemp(prefix="afterword-static-"))
-    post_path = prepare(env)
+@contextlib.contextmanager
+def gunicorn(python: str, wsgi: str, env: dict[str, str]) -> Iterator[int]:
+    """gunicorn with config/gunicorn.py serving `wsgi` (which must answer
+    /bench/hello/) on a free port, until the block ends: yields the port."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "bench.http_wsgi",
+        [python, "-m", "gunicorn", "-c", "config/gunicorn.py", wsgi,
          "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -146,6 +145,20 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=4)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    env = environment(tempfile.mkdtemp(prefix="afterword-static-"))
+    post_path = prepare(env)
+    with gunicorn(sys.executable, "bench.http_wsgi", env) as port:
         # A reader who has been here before: the cookie the form gave them.
         status, headers, _ = fetch(port, post_path, {})
         cookie = {"Cookie": headers.get("cookie", "")}
@@ -174,9 +187,6 @@ def main() -> None:
         assert gzip.decompress(zipped)
         print(f"{'post page, 100 comments, bytes':>40}: {len(body):8,} plain, {len(zipped):,} gzip "
               f"({len(zipped) / len(body):.2f}x)")  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,13 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import bench_database_url, recreate  # noqa: E402
-from bench.http_bench import fetch, free_port, rate  # noqa: E402
+from bench.http_bench import fetch, gunicorn, rate  # noqa: E402
 
 VENV = ROOT / ".bench-venvs" / "xtd"
 XTD = "django-comments-xtd==2.10.13"
@@ -174,29 +173,12 @@ def render_time(python: str, env: dict, url: str, requests: int, secure: bool) -
 
 def served(python: str, env: dict, wsgi: str, url: str, seconds: float) -> tuple[float, float]:
     """(requests/s of the page, of hello-world) under gunicorn, one server."""
-    port = free_port()
-    server = subprocess.Popen(
-        [python, "-m", "gunicorn", "-c", "config/gunicorn.py", wsgi,
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                fetch(port, "/bench/hello/", {})
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(python, wsgi, env) as port:
         # A reader who has been here before: with the cookies the page gave.
         status, headers, _ = fetch(port, url, {})
         assert status == 200, (url, status)
         cookie = {"Cookie": headers.get("cookie", "")}
-        page = rate(port, url, cookie, seconds, 8)
-        hello = rate(port, "/bench/hello/", {}, seconds, 8)
-        return page, hello
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        return rate(port, url, cookie, seconds, 8), rate(port, "/bench/hello/", {}, seconds, 8)
 
 
 def main() -> None:
