@@ -10,7 +10,8 @@ not written. Any change to what the page shows is a change to a row it reads,
 so the tag changes with it, the moment it is committed; the digest also
 holds the code's own (templates, Python), so a new release is a new tag.
 
-Pages with messages waiting are never tagged (they are shown once). Tagged
+Pages with messages waiting are never tagged (they are shown once), nor
+pages for staff (their header counts the moderation queue). Tagged
 pages are `Cache-Control: no-cache` (stored, and asked again each time) and
 vary on Cookie; `public`, so that a proxy keeps them, unless the response
 sets a cookie or the reader has a session, when they are `private`
@@ -66,8 +67,9 @@ def _reader(request: HttpRequest) -> tuple | None:
     if "_messages" in session:
         return None
     user = request.user
-    signed_in = (user.pk, user.is_staff, user.is_superuser)
-    return (signed_in, csrf, sorted((k, repr(v)) for k, v in session.items()))
+    if user.is_staff:
+        return None  # staff pages show what changes elsewhere: the queue's count
+    return (user.pk, csrf, sorted((k, repr(v)) for k, v in session.items()))
 
 
 def shown(value):
