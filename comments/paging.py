@@ -19,10 +19,17 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
-from comments.models import Comment, Status, Thread
+from comments.models import Comment, Thread
 from comments.quotes import MIN_WORDS, Source, find_quotes
 from comments.readers import OwnComments, is_moderator
-from comments.threads import PagePosition, ThreadEntry, ThreadIndex, ThreadPages, visible_thread
+from comments.threads import (
+    PagePosition,
+    ThreadEntry,
+    ThreadIndex,
+    ThreadPages,
+    shown_to,
+    visible_thread,
+)
 from posts.models import Post
 
 LONG_THREAD = 500  # published comments; below, reading the whole thread costs less
@@ -72,12 +79,7 @@ def page_of(request, comment: Comment) -> int | None:
     if post.comment_count < LONG_THREAD:
         entries = visible_thread(Comment.objects.thread(post), own=own, staff=staff)
         return ThreadPages.split(entries, settings.COMMENTS_PER_PAGE).page_of(comment.pk)
-    shown = (
-        staff
-        or comment.is_published
-        or (comment.pk in own and comment.status in (Status.PENDING, Status.SPAM))
-    )
-    if not shown:
+    if not shown_to(comment, own, staff=staff):
         return None
     if getattr(comment, "thread_version", None) is not None:  # read with it: with_version
         post.thread_version = comment.thread_version
@@ -103,10 +105,7 @@ def _quotes(post: Post, comments: list[Comment]) -> dict[int, dict[int, Source]]
     its version as a long thread's are (a reader's own held comment, or
     staff's view of hidden ones, quotes nothing until published)."""
     published = [comment for comment in comments if comment.is_published]
-    version = getattr(post, "thread_version", None)
-    if version is None:
-        return find_quotes(post.body, published)
-    key = f"quotes:{post.pk}:{version}:{post.updated_at.timestamp()}:{MIN_WORDS}"
+    key = f"{_key(post)}:quotes"
     found = cache.get(key)
     if found is None:
         found = find_quotes(post.body, published)
@@ -184,6 +183,8 @@ def with_version(rows, post: str = "pk"):
 
 
 def _key(post: Post) -> str:
+    """What a thread's cached pages and quotations are kept under: any change
+    to its comments (the version) or to the post's text makes a new key."""
     version = getattr(post, "thread_version", None)
     if version is None:
         version = Thread.objects.filter(post_id=post.pk).values_list("version", flat=True).first()

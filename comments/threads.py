@@ -30,6 +30,16 @@ class ThreadEntry:
         return self.own and not self.comment.is_published
 
 
+def shown_to(comment: Comment, own: Collection[int], *, staff: bool) -> bool:
+    """Whether a reader sees the comment itself: published, or their own and
+    held (pending or spam), or anything for staff."""
+    return (
+        staff
+        or comment.is_published
+        or (comment.pk in own and comment.status in (Status.PENDING, Status.SPAM))
+    )
+
+
 def visible_thread(
     comments: Iterable[Comment], own: Collection[int] = (), *, staff: bool = False
 ) -> list[ThreadEntry]:
@@ -41,11 +51,7 @@ def visible_thread(
     own = set(own)
 
     def shown(comment: Comment) -> bool:
-        return (
-            staff
-            or comment.is_published
-            or (comment.pk in own and comment.status in (Status.PENDING, Status.SPAM))
-        )
+        return shown_to(comment, own, staff=staff)
 
     needed: set[bytes] = set()
     parents: set[int] = set()

@@ -24,21 +24,9 @@ class PostQuerySet(models.QuerySet["Post"]):
         return self.filter(author=name).order_by("-published", "-pk")
 
     def summary(self) -> dict:
-        """What the archive holds: its posts, the months they span, their
-        published comments and the captures they came from (from PostMonth:
-        one query on a row per month and byline)."""
-        months = list(
-            PostMonth.objects.order_by().values("month")
-            .annotate(posts=Sum("posts"), comments=Sum("comments"), captures=Sum("captures"))
-            .filter(posts__gt=0).order_by("month")
-        )  # fmt: skip
-        return {
-            "posts": sum(month["posts"] for month in months),
-            "first": months[0]["month"] if months else None,
-            "last": months[-1]["month"] if months else None,
-            "comments": sum(month["comments"] for month in months),
-            "captures": sum(month["captures"] for month in months),
-        }
+        """What the archive holds (archive_summary), in one query on a row
+        per month and byline."""
+        return archive_summary(PostMonth.objects.totals())
 
     def months(self) -> list[tuple[int, list[tuple[datetime.date, int]]]]:
         """[(year, [(first of month, posts), …]), …], newest first, in the
@@ -215,13 +203,31 @@ class Post(models.Model):
 
 
 class PostMonthQuerySet(models.QuerySet["PostMonth"]):
-    def months(self) -> list[tuple[datetime.date, int]]:
-        """[(first of month, posts), …] newest first, months with posts only."""
+    def totals(self) -> list[dict]:
+        """[{"month", "posts", "comments", "captures"}, …] newest first,
+        months with posts only."""
         rows = (
-            self.order_by().values("month").annotate(n=Sum("posts")).filter(n__gt=0)
-            .order_by("-month").values_list("month", "n")
+            self.order_by().values("month")
+            .annotate(posts=Sum("posts"), comments=Sum("comments"), captures=Sum("captures"))
+            .filter(posts__gt=0).order_by("-month")
         )  # fmt: skip
         return list(rows)
+
+    def months(self) -> list[tuple[datetime.date, int]]:
+        """[(first of month, posts), …] newest first, months with posts only."""
+        return [(row["month"], row["posts"]) for row in self.totals()]
+
+
+def archive_summary(totals: list[dict]) -> dict:
+    """What the archive holds, from PostMonth's totals: its posts, the months
+    they span, their published comments and the captures they came from."""
+    return {
+        "posts": sum(month["posts"] for month in totals),
+        "first": totals[-1]["month"] if totals else None,
+        "last": totals[0]["month"] if totals else None,
+        "comments": sum(month["comments"] for month in totals),
+        "captures": sum(month["captures"] for month in totals),
+    }
 
 
 class PostMonth(models.Model):

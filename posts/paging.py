@@ -18,10 +18,14 @@ from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
 
+def month_start(month: datetime.date) -> datetime.datetime:
+    """The first instant of `month`, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(month.replace(day=1), datetime.time()))
+
+
 def month_end(month: datetime.date) -> datetime.datetime:
     """The first instant after `month`, in the site's time zone."""
-    following = (month.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-    return timezone.make_aware(datetime.datetime.combine(following, datetime.time()))
+    return month_start(month.replace(day=1) + datetime.timedelta(days=32))
 
 
 class MonthPaginator(Paginator):

@@ -14,10 +14,9 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 
 from posts.models import Post, PostMonth
-from posts.paging import month_end
+from posts.paging import month_end, month_start
 
 _MONTH_SECTION = re.compile(r"posts-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
 
@@ -29,9 +28,10 @@ class MonthSitemap(Sitemap):
         self.month = month
 
     def items(self):
-        start = timezone.make_aware(datetime.datetime.combine(self.month, datetime.time()))
         return (
-            Post.objects.filter(published__gte=start, published__lt=month_end(self.month))
+            Post.objects.filter(
+                published__gte=month_start(self.month), published__lt=month_end(self.month)
+            )
             .only("slug", "published", "updated_at")
             .order_by("published", "pk")
         )

@@ -5,13 +5,12 @@ from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.conditional import Tagged, respond
-from posts.models import Post, PostMonth
+from posts.models import Post, PostMonth, archive_summary
 from posts.names import author_url, name_index, page_name
-from posts.paging import MonthPaginator
+from posts.paging import MonthPaginator, month_start
 
 
 class LastPageMixin:
@@ -57,13 +56,19 @@ class PostListView(Tagged, LastPageMixin, ListView):
     queryset = Post.objects.for_index()
     template_name = "posts/index.html"
 
+    @cached_property
+    def totals(self) -> list[dict]:
+        # The pages and the introduction's summary, from one read of the months.
+        return PostMonth.objects.totals()
+
     def get_paginator(self, queryset, per_page, **kwargs):
-        return MonthPaginator(queryset, per_page, PostMonth.objects.months())
+        months = [(row["month"], row["posts"]) for row in self.totals]
+        return MonthPaginator(queryset, per_page, months)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1:
-            summary = Post.objects.summary()
+            summary = archive_summary(self.totals)
             context["summary"] = summary if summary["posts"] else None
         return context
 
@@ -115,18 +120,14 @@ class YearArchive(_DateArchive, YearArchiveView):
 
     @cached_property
     def months(self) -> list[tuple[datetime.date, int]]:
-        year = int(self.get_year())
-        return [(month, n) for month, n in PostMonth.objects.months() if month.year == year]
+        return PostMonth.objects.filter(month__year=int(self.get_year())).months()
 
     def get_date_list(self, queryset, date_type=None, ordering="ASC"):
         # The year's months with posts, from their counts rather than its posts.
         if not self.months:
             raise Http404("No posts that year.")
         months = self.months if ordering == "DESC" else reversed(self.months)
-        return [
-            timezone.make_aware(datetime.datetime.combine(month, datetime.time()))
-            for month, _ in months
-        ]
+        return [month_start(month) for month, _ in months]
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return MonthPaginator(queryset, per_page, self.months)
