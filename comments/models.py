@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat, Lower, Upper
+from django.db.models.lookups import Exact, In
 from django.urls import reverse
 from django.utils import timezone
 
@@ -482,6 +484,16 @@ class BlockedCommenter(models.Model):
             raise ValidationError({"value": "Enter a whole email address."})
 
 
+def email_is(email: str, field: str = "email") -> Exact:
+    """`field` is `email`, in any case: on the Lower(email) indexes below.
+    (Django's `iexact` compares UPPER(), which no index here serves.)"""
+    return Exact(Lower(field), email.lower())
+
+
+def email_in(emails: Iterable[str], field: str = "email") -> In:
+    return In(Lower(field), sorted({email.lower() for email in emails}))
+
+
 class MailAddress(models.Model):
     """An address the site may mail: confirmed once (double opt-in), and
     never mailed again once its owner says stop or its server refuses it."""
@@ -544,12 +556,8 @@ class Notification(models.Model):
             models.UniqueConstraint("comment", Lower("email"), name="notification_once"),
         ]
         indexes = [
-            models.Index(
-                "post",
-                Lower("email"),
-                condition=Q(sent_at__isnull=True),
-                name="notification_pending",
-            ),
+            # What waits for an address in a thread, and when it was last told.
+            models.Index("post", Lower("email"), "sent_at", name="notification_thread_address"),
         ]
 
     def __str__(self) -> str:

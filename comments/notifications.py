@@ -19,8 +19,8 @@ from email import policy as email_policy
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Lower
 from django.tasks import default_task_backend, task
@@ -35,7 +35,10 @@ from comments.models import (
     Notification,
     Status,
     Subscription,
+    email_in,
+    email_is,
 )
+from posts.models import Post
 
 _SALT = "comments.mail"
 CONFIRM_DAYS = 7
@@ -77,7 +80,7 @@ def read_confirmation(value: str) -> MailAddress | None:
         data = signing.loads(value, salt=f"{_SALT}.confirm", max_age=timedelta(days=CONFIRM_DAYS))
     except signing.BadSignature:  # forged, altered or expired
         return None
-    return MailAddress.objects.filter(pk=data.get("a"), email__iexact=data.get("e", "")).first()
+    return MailAddress.objects.filter(email_is(data.get("e", "")), pk=data.get("a")).first()
 
 
 def read_unsubscription(value: str) -> tuple[str, int | None] | None:
@@ -96,11 +99,11 @@ def read_unsubscription(value: str) -> tuple[str, int | None] | None:
 def subscribe(*, email: str, post, kind: str) -> None:
     """Follow `post` from `email`; the address confirms first if it never has."""
     with transaction.atomic():
-        Subscription.objects.update_or_create(
-            post=post, email__iexact=email, defaults={"kind": kind, "ended_at": None},
+        Subscription.objects.filter(email_is(email)).update_or_create(
+            post=post, defaults={"kind": kind, "ended_at": None},
             create_defaults={"email": email, "post": post, "kind": kind},
         )  # fmt: skip
-        address = MailAddress.objects.select_for_update().filter(email__iexact=email).first()
+        address = MailAddress.objects.select_for_update().filter(email_is(email)).first()
         if address is None:
             address = MailAddress.objects.create(email=email)
         if address.stop_reason == UNSUBSCRIBED_ALL:
@@ -124,16 +127,16 @@ def confirm(address: MailAddress) -> None:
 def unsubscribe(email: str, post_id: int | None) -> None:
     now = timezone.now()
     if post_id is None:
-        MailAddress.objects.filter(email__iexact=email).update(
+        MailAddress.objects.filter(email_is(email)).update(
             stopped_at=now, stop_reason=UNSUBSCRIBED_ALL
         )
-        Subscription.objects.filter(email__iexact=email, ended_at__isnull=True).update(ended_at=now)
+        Subscription.objects.filter(email_is(email), ended_at__isnull=True).update(ended_at=now)
     else:
-        Subscription.objects.filter(
-            email__iexact=email, post_id=post_id, ended_at__isnull=True
-        ).update(ended_at=now)
+        Subscription.objects.filter(email_is(email), post_id=post_id, ended_at__isnull=True).update(
+            ended_at=now
+        )
     # What was waiting to go to them stays unsent.
-    Notification.objects.filter(email__iexact=email, sent_at__isnull=True).filter(
+    Notification.objects.filter(email_is(email), sent_at__isnull=True).filter(
         Q(post_id=post_id) if post_id is not None else Q()
     ).delete()
 
@@ -161,36 +164,40 @@ def recipients(comment: Comment) -> set[str]:
             Comment.objects.filter(pk=comment.parent_id).values_list("email", flat=True).first()
         )
         if parent_email:
-            wanted |= Q(email__iexact=parent_email)
+            wanted |= Q(email_is(parent_email))
     emails = {email.lower() for email in follows.filter(wanted).values_list("email", flat=True)}
     emails.discard(comment.email.lower())
     if not emails:
         return set()
     # Only these addresses, on the unique index of lower-cased emails.
-    allowed = MailAddress.objects.annotate(lower_email=Lower("email")).filter(
-        lower_email__in=emails, confirmed_at__isnull=False, stopped_at__isnull=True
+    allowed = MailAddress.objects.filter(
+        email_in(emails), confirmed_at__isnull=False, stopped_at__isnull=True
     )
-    return set(allowed.values_list("lower_email", flat=True))
+    return set(allowed.values_list(Lower("email"), flat=True))
 
 
 @task
 def notify_comment(comment_id: int) -> int:
     """Queue one notification per recipient of a published comment."""
-    comment = Comment.objects.filter(pk=comment_id).select_related("post").first()
+    comment = Comment.objects.filter(pk=comment_id).first()
     if comment is None or not comment.is_published:
         return 0
-    queued: list[str] = []
-    for email in sorted(recipients(comment)):
-        try:
-            with transaction.atomic():
-                Notification.objects.create(comment=comment, post=comment.post, email=email)
-        except IntegrityError:
-            continue  # told already (a second worker, a comment approved again)
-        queued.append(email)
-    # A task per batch of addresses, each sent over one SMTP connection: a
-    # thousand followers are ten tasks, not a thousand.
-    for start in range(0, len(queued), DELIVERY_BATCH):
-        deliver_batch.enqueue(comment.post_id, queued[start : start + DELIVERY_BATCH])
+    emails = sorted(recipients(comment))
+    if not emails:
+        return 0
+    # One statement for all of them. An address told already (by a second
+    # worker, or when the comment is approved again) is skipped by the
+    # unique constraint, and only the rows written here are queued.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Notification._meta.db_table}"
+            " (comment_id, post_id, email, created_at, attempts, error)"
+            " SELECT %s, %s, email, now(), 0, '' FROM unnest(%s::text[]) AS email"
+            " ON CONFLICT DO NOTHING RETURNING email",
+            [comment.pk, comment.post_id, emails],
+        )
+        queued = sorted(email for (email,) in cursor.fetchall())
+    _enqueue_batches(comment.post_id, queued)
     return len(queued)
 
 
@@ -200,97 +207,111 @@ def _backend_defers() -> bool:
 
 @task
 def deliver_batch(post_id: int, emails: list[str]) -> int:
-    """deliver() for each address, over one connection to the mail server."""
-    told = 0
-    connection = get_connection()
-    # If the server cannot be reached now, each message tries again, and is
-    # retried later if it fails.
-    with contextlib.suppress(smtplib.SMTPException, OSError):
-        connection.open()
-    try:
-        for email in emails:
-            told += _deliver(post_id, email, connection)
-    finally:
-        connection.close()
-    return told
+    """Send what waits for each of `emails` in the thread of `post_id`, over
+    one connection to the mail server. Returns how many comments it told of."""
+    return _deliver(post_id, emails)
 
 
 @task
 def deliver(post_id: int, email: str) -> int:
-    """Send what waits for `email` in the thread of `post_id`, in one message;
-    at most one such message every COMMENTS_DIGEST_SECONDS. Returns how many
-    comments it told of."""
-    return _deliver(post_id, email, None)
+    """deliver_batch() for one address: a digest's or a retry's later turn."""
+    return _deliver(post_id, [email])
 
 
 def requeue_stalled(*, older_than: timedelta = timedelta(minutes=15)) -> int:
     """Queue again what waits unsent for longer than it should: a worker
     killed in the middle of a batch leaves its rest here. Delivering twice
-    is harmless (what is sent is marked so under a row lock)."""
-    pairs = (
-        Notification.objects.filter(
-            sent_at__isnull=True,
-            attempts__lt=RETRIES,
-            created_at__lt=timezone.now() - older_than,
-        )  # fmt: skip
-        .values_list("post_id", "email")
-        .distinct()
+    is harmless (what is sent is marked so under a row lock). Returns how
+    many addresses are queued again."""
+    waiting: dict[int, set[str]] = {}
+    for post_id, email in Notification.objects.filter(
+        sent_at__isnull=True, attempts__lt=RETRIES, created_at__lt=timezone.now() - older_than
+    ).values_list("post_id", Lower("email")):
+        waiting.setdefault(post_id, set()).add(email)
+    for post_id, emails in waiting.items():
+        _enqueue_batches(post_id, sorted(emails))
+    return sum(len(emails) for emails in waiting.values())
+
+
+def _enqueue_batches(post_id: int, emails: list[str]) -> None:
+    # A task per batch of addresses, each sent over one SMTP connection: a
+    # thousand followers are ten tasks, not a thousand.
+    for start in range(0, len(emails), DELIVERY_BATCH):
+        deliver_batch.enqueue(post_id, emails[start : start + DELIVERY_BATCH])
+
+
+def _deliver(post_id: int, emails: list[str]) -> int:
+    """What the addresses' checks need is read once for the batch (who may be
+    mailed, when each was last told here); then each address's waiting rows
+    are locked, sent and marked in a transaction of their own, so a worker
+    killed mid-batch has marked all it sent but the message in flight."""
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None:
+        return 0
+    emails = sorted({email.lower() for email in emails})
+    addresses = {a.email.lower(): a for a in MailAddress.objects.filter(email_in(emails))}
+    last_told = dict(
+        Notification.objects.filter(email_in(emails), post_id=post_id, sent_at__isnull=False)
+        .values(lowered=Lower("email"))
+        .annotate(last=Max("sent_at"))
+        .values_list("lowered", "last")
     )
-    count = 0
-    for post_id, email in pairs:
-        deliver.enqueue(post_id, email)
-        count += 1
-    return count
-
-
-def _deliver(post_id: int, email: str, connection) -> int:
-    now = timezone.now()
     digest = timedelta(seconds=settings.COMMENTS_DIGEST_SECONDS)
-    with transaction.atomic():
-        address = MailAddress.objects.filter(email__iexact=email).first()
-        pending = list(
-            Notification.objects.filter(post_id=post_id, email__iexact=email, sent_at__isnull=True)
-            # Another worker has these: leave them. Only these rows: every one
-            # shares its comment and post with other addresses' rows.
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("comment", "post")
-            .order_by("comment__posted", "pk")
+    told = 0
+    mailer = mailers.default
+    # If the server cannot be reached now, each message tries again, and is
+    # retried later if it fails.
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        mailer.open()
+    try:
+        for email in emails:
+            address, last = addresses.get(email), last_told.get(email)
+            with transaction.atomic():
+                told += _deliver_one(post, email, address, last, digest, mailer)
+    finally:
+        mailer.close()
+    return told
+
+
+def _deliver_one(post, email: str, address, last, digest: timedelta, mailer) -> int:
+    now = timezone.now()
+    pending = list(
+        Notification.objects.filter(email_is(email), post_id=post.pk, sent_at__isnull=True)
+        # Another worker has these: leave them. Only these rows: every one
+        # shares its comment and post with other addresses' rows.
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("comment")
+        .order_by("comment__posted", "pk")
+    )
+    if not pending:
+        return 0
+    rows = Notification.objects.filter(pk__in=[n.pk for n in pending])
+    if address is None or not address.mailable:
+        rows.delete()
+        return 0
+    if last is not None and now - last < digest and _backend_defers():
+        deliver.using(run_after=last + digest).enqueue(post.pk, email)
+        return 0
+    comments = [n.comment for n in pending if n.comment.is_published]
+    try:
+        if comments:
+            mailer.send_messages([_message(address.email, post, comments)])
+    except smtplib.SMTPRecipientsRefused as refusal:
+        MailAddress.objects.filter(pk=address.pk).update(
+            stopped_at=now, stop_reason=f"refused: {refusal}"[:200]
         )
-        if not pending:
-            return 0
-        if address is None or not address.mailable:
-            Notification.objects.filter(pk__in=[n.pk for n in pending]).delete()
-            return 0
-        last = Notification.objects.filter(
-            post_id=post_id, email__iexact=email, sent_at__isnull=False
-        ).aggregate(last=Max("sent_at"))["last"]
-        if last is not None and now - last < digest and _backend_defers():
-            deliver.using(run_after=last + digest).enqueue(post_id, email)
-            return 0
-        comments = [n.comment for n in pending if n.comment.is_published]
-        try:
-            if comments:
-                _message(address.email, pending[0].post, comments, connection).send()
-        except smtplib.SMTPRecipientsRefused as refusal:
-            MailAddress.objects.filter(pk=address.pk).update(
-                stopped_at=now, stop_reason=f"refused: {refusal}"[:200]
+        rows.delete()
+        return 0
+    except (smtplib.SMTPException, OSError) as error:
+        attempts = pending[0].attempts + 1
+        rows.update(attempts=attempts, error=str(error)[:1000])
+        if attempts < RETRIES and _backend_defers():
+            wait = timedelta(minutes=2**attempts)  # 2, 4, 8, 16 minutes
+            transaction.on_commit(
+                lambda: deliver.using(run_after=now + wait).enqueue(post.pk, email)
             )
-            Notification.objects.filter(pk__in=[n.pk for n in pending]).delete()
-            return 0
-        except (smtplib.SMTPException, OSError) as error:
-            attempts = pending[0].attempts + 1
-            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
-                attempts=attempts, error=str(error)[:1000]
-            )
-            if attempts < RETRIES and _backend_defers():
-                wait = timedelta(minutes=2**attempts)  # 2, 4, 8, 16 minutes
-                transaction.on_commit(
-                    lambda: deliver.using(run_after=now + wait).enqueue(post_id, email)
-                )
-            return 0
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
-            sent_at=now, attempts=pending[0].attempts + 1, error=""
-        )
+        return 0
+    rows.update(sent_at=now, attempts=pending[0].attempts + 1, error="")
     return len(comments)
 
 
@@ -303,7 +324,7 @@ class Mail(EmailMultiAlternatives):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
-def _message(email: str, post, comments: list[Comment], connection) -> EmailMultiAlternatives:
+def _message(email: str, post, comments: list[Comment]) -> EmailMultiAlternatives:
     thread_off = unsubscribe_url(email, post.pk)
     context = {
         "post": post,
@@ -326,7 +347,6 @@ def _message(email: str, post, comments: list[Comment], connection) -> EmailMult
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
-        connection=connection,
     )
     message.attach_alternative(
         render_to_string("comments/mail/notification.html", context), "text/html"

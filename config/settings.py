@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.csp import CSP
 from jinja2 import StrictUndefined
 
+from config.mail import mailers_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -188,8 +190,8 @@ STORAGES = {
 
 # Mail, from EMAIL_URL (smtp+tls://user:password@host:587, smtp://mailpit:1025,
 # consolemail:// to print messages): the console by default in development.
-vars().update(
-    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+MAILERS = mailers_from_url(
+    env.str("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Afterword <afterword@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -18,11 +18,22 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db.models import F
+from django.tasks import TaskResultStatus
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from comments.models import Comment, MailAddress, Notification, Status, Subscription
+from comments.models import (
+    Comment,
+    MailAddress,
+    ModeratorMail,
+    Notification,
+    Status,
+    Subscription,
+)
 from comments.notifications import notify_comment, tell_moderators, unsubscribe_url
+from config.mail import mailers_from_url
 from tests.conftest import subprocess_database_url
 from tests.factories import PostFactory, reply
 from tests.test_commenting import form_data
@@ -59,10 +70,7 @@ def inbox(settings):
     handler.port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.MAILERS = mailers_from_url(f"smtp://127.0.0.1:{controller.port}")
     settings.SITE_URL = "https://archive.example"
     settings.COMMENTS_RATE_LIMIT = 0  # many comments from one address, by design here
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -298,6 +306,21 @@ def run_workers(port: int, count: int = 1, **kwargs) -> None:
         assert process.wait(timeout=60) == 0
 
 
+def the_window_passes(seconds: int = 600) -> None:
+    """COMMENTS_DIGEST_SECONDS go by: what was sent, and what waits for the
+    window's end, move that far into the past (no test waits on the clock)."""
+    back = timedelta(seconds=seconds)
+    Comment.objects.update(created_at=F("created_at") - back)
+    Notification.objects.filter(sent_at__isnull=False).update(sent_at=F("sent_at") - back)
+    ModeratorMail.objects.filter(last_sent_at__isnull=False).update(
+        last_sent_at=F("last_sent_at") - back
+    )
+    ModeratorMail.objects.filter(next_at__isnull=False).update(next_at=F("next_at") - back)
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
+        run_after=F("run_after") - back
+    )
+
+
 @pytest.fixture
 def queued(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -310,14 +333,15 @@ def test_replies_close_together_go_out_as_one_digest(post, inbox, queued):
     follow(post, "dana@example.org")
     port = inbox.port
     notify_comment.enqueue(reply(post=post, author_name="First", email="f@example.org").pk)
-    run_workers(port, digest_seconds=2)
+    run_workers(port)
     assert len(inbox.to("dana@example.org")) == 1
     for name in ("Second", "Third"):
         notify_comment.enqueue(reply(post=post, author_name=name, email=f"{name}@example.org").pk)
-    run_workers(port, digest_seconds=2)
+    run_workers(port)
     assert len(inbox.to("dana@example.org")) == 1  # deferred: within the window
-    time.sleep(2.5)
-    run_workers(port, digest_seconds=2)
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
+    the_window_passes()
+    run_workers(port)
     messages = inbox.to("dana@example.org")
     assert len(messages) == 2
     assert messages[1]["Subject"] == "2 new comments on “The footbridge vote”"
@@ -361,15 +385,15 @@ def test_moderators_get_a_digest_not_a_message_per_held_comment(post, inbox, que
     for name in ("One", "Two"):
         reply(post=post, author_name=name, email=f"{name}@example.org", status=Status.PENDING)
         tell_moderators.enqueue()  # as a held comment's commit does
-    run_workers(port, digest_seconds=2)
+    run_workers(port)
     [first] = inbox.to("mod@example.org")
     assert first["Subject"] == "2 new comments await moderation on Afterword"
     reply(post=post, author_name="Three", email="3@example.org", status=Status.PENDING)
     tell_moderators.enqueue()
-    run_workers(port, digest_seconds=2)
+    run_workers(port)
     assert len(inbox.to("mod@example.org")) == 1  # within the window: queued for its end
-    time.sleep(2.5)
-    run_workers(port, digest_seconds=2)
+    the_window_passes()
+    run_workers(port)
     second = inbox.to("mod@example.org")[1]
     assert second["Subject"] == "1 new comment awaits moderation on Afterword"
     assert "(3 in all)" in text_of(second)
@@ -400,11 +424,61 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_for_the_next(post, inbox, que
     assert 5 <= told < len(followers)
     # What it left is queued again (housekeeping does this), and the next worker sends it.
     inbox.handle_DATA = slow
+    # The task it was running stays "running" in the queue's table.
+    [stuck] = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
     out = io.StringIO()
     Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    DBTaskResult.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - timedelta(hours=2))
     call_command("housekeeping", stdout=out)
-    assert "Queued again" in out.getvalue()
+    unsent = len(followers) - told + 1  # the one in flight may or may not have been marked
+    requeued = int(re.search(r"Queued again the mail of (\d+) address", out.getvalue())[1])
+    assert unsent - 1 <= requeued <= unsent
+    assert "Closed 1 task(s) a stopped worker left running" in out.getvalue()
+    stuck.refresh_from_db()
+    assert stuck.status == TaskResultStatus.FAILED
+    assert "stopped before it finished" in stuck.traceback
     run_workers(inbox.port)
     received = sorted(r for rcpt, _ in inbox.messages for r in rcpt)
     assert sorted(set(received)) == followers  # everyone, in the end
     assert len(received) - len(followers) <= 1  # at most the one in flight, twice
+    # Two weeks on, housekeeping forgets the finished tasks, the failed one too.
+    DBTaskResult.objects.update(finished_at=timezone.now() - timedelta(days=15))
+    call_command("housekeeping", stdout=out)
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_batch_checks_its_addresses_once_and_each_message_on_an_index(post, inbox):
+    """Each address in a batch costs its lock, its mark and the transaction
+    around them; who may be mailed is read once for all. Addresses are looked
+    up by lower(email), which the indexes hold (Django's iexact compares
+    UPPER(), which none does: every message scanned the whole table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments.notifications import deliver_batch
+
+    def batch(count: int) -> list[str]:
+        readers = [f"Reader{n}.{count}@Example.org" for n in range(count)]
+        follow(post, *readers)
+        comment = reply(post=post, author_name="Writer", email="w@example.org")
+        Notification.objects.bulk_create(
+            Notification(comment=comment, post=post, email=e.lower()) for e in readers
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert deliver_batch.call(post.pk, readers) == count
+        return [q["sql"] for q in queries.captured_queries]
+
+    ten, twenty = batch(10), batch(20)
+    assert len(twenty) - len(ten) == 10 * 4  # BEGIN, lock, mark, COMMIT
+    assert len(ten) <= 3 + 10 * 4
+    assert len(inbox.messages) == 30
+    email_queries = [sql for sql in twenty if '"email"' in sql and "WHERE" in sql]
+    assert email_queries
+    assert not any("UPPER(" in sql for sql in email_queries)
+    lock = next(sql for sql in twenty if "FOR UPDATE" in sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {lock}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "notification_thread_address" in plan
+    assert "lower((email)::text)" in plan.split("Index Cond")[1].split("\n")[0], plan

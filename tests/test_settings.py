@@ -50,3 +50,38 @@ def test_an_unknown_moderation_policy_is_a_clear_error():
 def test_behind_a_transaction_pooler_no_server_side_cursors():
     assert json.loads(settings_with().stdout)["cursors"] is False
     assert json.loads(settings_with(DATABASE_POOLER="true").stdout)["cursors"] is True
+
+
+MAILER = (
+    "import json, warnings, django; warnings.simplefilter('error'); django.setup(); "
+    "from django.conf import settings; from django.core.mail import mailers; "
+    "mailer = mailers.default; "
+    "print(json.dumps({'mailers': settings.MAILERS, 'class': type(mailer).__module__, "
+    "'host': getattr(mailer, 'host', None), 'tls': getattr(mailer, 'use_tls', None), "
+    "'user': getattr(mailer, 'username', None)}))"
+)
+
+
+def mailer_with(**env) -> dict:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "DJANGO_"))}
+    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", **env})
+    run = subprocess.run(
+        [sys.executable, "-c", MAILER], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_mail_leaves_by_the_mailer_email_url_names_with_no_deprecated_setting():
+    # Warnings are errors in that process: no EMAIL_* setting is read.
+    console = mailer_with()
+    assert console["class"] == "django.core.mail.backends.console"
+    assert console["mailers"] == {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {}}
+    }
+    smtp = mailer_with(EMAIL_URL="smtp+tls://ann:s3cret@mail.example:587")
+    assert smtp["class"] == "django.core.mail.backends.smtp"
+    assert (smtp["host"], smtp["tls"], smtp["user"]) == ("mail.example", True, "ann")
+    assert smtp["mailers"]["default"]["OPTIONS"]["port"] == 587
+    production = mailer_with(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example")
+    assert production["mailers"]["default"]["OPTIONS"] == {"host": "localhost", "port": 25}
