@@ -77,7 +77,8 @@ def main() -> None:
     from django.utils import timezone
 
     from comments.forms import new_stamp
-    from comments.models import MailAddress, Subscription
+    from comments.models import Comment, MailAddress, Subscription
+    from comments.notifications import notify_comment
     from posts.models import Post
 
     post = Post.objects.create(
@@ -91,7 +92,19 @@ def main() -> None:
         Subscription(email=e, post=post, kind="thread") for e in emails
     )
 
+    # A worker's start-up on its own: the same command with nothing queued.
+    begin = time.perf_counter()
+    subprocess.run([sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
+                    "-v", "0"], cwd=ROOT, env={**os.environ}, check=True)  # fmt: skip
+    start_up = time.perf_counter() - begin
+
     sys.modules["bench_hello_urls"] = type(sys)("bench_hello_urls")
+    # A worker's start-up on its own: the same command with nothing queued.
+    begin = time.perf_counter()
+    subprocess.run([sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
+                    "-v", "0"], cwd=ROOT, env={**os.environ}, check=True)  # fmt: skip
+    start_up = time.perf_counter() - begin
+
     sys.modules["bench_hello_urls"].urlpatterns = [path("", lambda r: HttpResponse("Hello."))]
     client = Client()
     hello = []
@@ -100,15 +113,36 @@ def main() -> None:
             begin = time.perf_counter()
             client.get("/", secure=True)
             hello.append((time.perf_counter() - begin) * 1000)
-    form = {
-        "name": "Writer", "email": "writer@example.org", "body": "A new reply.",
-        "stamp": new_stamp(post.pk, at=time.time() - 60), "homepage": "", "parent": "",
-    }  # fmt: skip
+    quiet = Post.objects.create(
+        title="A quiet thread", slug="quiet", author="Allahpundit",
+        published=timezone.now(), published_text="now", body="Text.",
+    )  # fmt: skip
+
+    def post_reply(on: Post, n: int) -> float:
+        form = {
+            "name": "Writer", "email": "writer@example.org", "body": f"A new reply, number {n}.",
+            "stamp": new_stamp(on.pk, at=time.time() - 60), "homepage": "", "parent": "",
+        }  # fmt: skip
+        begin = time.perf_counter()
+        response = client.post(f"/comments/post/{on.pk}/", form, secure=True)
+        took = (time.perf_counter() - begin) * 1000
+        assert response.status_code == 302, response.status_code
+        return took
+
     client.get(post.get_absolute_url(), secure=True)  # the session, compiled templates
-    begin = time.perf_counter()
-    response = client.post(f"/comments/post/{post.pk}/", form, secure=True)
-    posting = (time.perf_counter() - begin) * 1000
-    assert response.status_code == 302, response.status_code
+    post_reply(quiet, 0)
+    # Side by side: a reply where nobody follows, and one where 1,000 do. The
+    # fan-out is the worker's: the writer waits for one queued task either way.
+    quiet_times = [post_reply(quiet, n) for n in range(1, 8)]
+    followed_times = [post_reply(post, n) for n in range(1, 8)]
+    enqueue_times = []
+    for _ in range(20):
+        begin = time.perf_counter()
+        notify_comment.enqueue(0)  # a comment that does not exist: the worker drops it
+        enqueue_times.append((time.perf_counter() - begin) * 1000)
+    # The worker's figure is for one reply: the others leave the queue's work.
+    first = Comment.objects.filter(post=post).order_by("pk").first()
+    Comment.objects.filter(post=post).exclude(pk=first.pk).delete()
 
     begin = time.perf_counter()
     workers = [
@@ -140,12 +174,21 @@ def main() -> None:
     smtp.stop()
 
     print(f"\n{args.followers} followers, {args.workers} worker(s)\n")
-    print(f"posting the reply (request, enqueueing included): {posting:7.1f} ms"
-          f"  ({posting / statistics.median(hello):.0f}× a hello-world request's "
-          f"{statistics.median(hello):.2f} ms)")  # fmt: skip
+    hello_ms, quiet_ms = statistics.median(hello), statistics.median(quiet_times)
+    followed_ms, enqueue_ms = statistics.median(followed_times), statistics.median(enqueue_times)
+    print(f"hello-world request:                         {hello_ms:7.2f} ms")
+    print(f"posting a reply nobody follows (request):    {quiet_ms:7.1f} ms")
+    print(
+        f"posting a reply {args.followers} follow (request):      {followed_ms:7.1f} ms"
+        f"  ({followed_ms / quiet_ms:.2f}× the unfollowed reply)"
+    )
+    print(f"of which queueing the notification task:     {enqueue_ms:7.2f} ms"
+          f"  ({enqueue_ms / followed_ms:.1%} of the request, "
+          f"{enqueue_ms / hello_ms:.1f}× a hello-world request)")  # fmt: skip
     print(
         f"worker: {sent} messages in {sending:.1f} s = {sent / sending:7.0f} messages/s "
-        f"(workers' start-up included)"
+        f"(workers' start-up included); {sent / (sending - start_up):.0f} messages/s after "
+        f"the {start_up:.1f} s a worker takes to start"
     )
     print(
         f"floor: bare smtplib, one connection: {len(emails) / floor:7.0f} messages/s "
