@@ -252,7 +252,7 @@ class CommentAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("post", "parent")
-            .defer("post__body", "post__capture_hashes", "parent__body")
+            .defer("post__body", "post__body_html", "post__capture_hashes", "parent__body")
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -284,6 +284,8 @@ class CommentAdmin(admin.ModelAdmin):
             before = Comment.objects.values("body", "status").get(pk=obj.pk)
             CommentRevision.objects.create(comment=obj, **before)
             obj.edited_at = timezone.now()
+            # An export's HTML gives way to the moderator's text.
+            obj.body_format, obj.body_html = Comment._meta.get_field("body_format").default, ""
         super().save_model(request, obj, form, change)
 
     # Deleting here never erases: the comment becomes a tombstone (status

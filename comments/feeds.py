@@ -26,7 +26,9 @@ class LatestComments(Feed):
     feed_url = reverse_lazy("comments:feed")
 
     def items(self):
-        return Comment.objects.newest().defer("post__body", "post__capture_hashes")[:FEED_LENGTH]
+        return Comment.objects.newest().defer(
+            "post__body", "post__body_html", "post__capture_hashes"
+        )[:FEED_LENGTH]
 
     def item_title(self, comment: Comment) -> str:
         return f"{comment.author_name} on “{comment.post.title}”"

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from comments import paths
 from posts.fulltext import SearchDocument
+from posts.models import BodyFormat
 from posts.times import clock
 
 # Written out rather than taken from the locale: captures are in English.
@@ -45,7 +46,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
             .filter(author_name=name)
             .select_related("post")
             .order_by("-posted", "-pk")
-            .defer("post__body", "post__capture_hashes")
+            .defer("post__body", "post__body_html", "post__capture_hashes")
         )
 
     def people(self, containing: str = ""):
@@ -89,6 +90,8 @@ class CommentQuerySet(models.QuerySet["Comment"]):
                 "path",
                 "author_name",
                 "body",
+                "body_format",
+                "body_html",
                 "posted",
                 "posted_text",
                 "status",
@@ -148,6 +151,14 @@ class Comment(models.Model):
     email = models.EmailField(blank=True, help_text="Never shown publicly.")
     website = models.URLField(blank=True, help_text="Never shown publicly.")
     body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    body_format = models.CharField(
+        max_length=4, choices=BodyFormat.choices, default=BodyFormat.TEXT,
+        db_default=BodyFormat.TEXT, editable=False,
+    )  # fmt: skip
+    body_html = models.TextField(
+        blank=True, default="", db_default="", editable=False,
+        help_text="With body_format html: the sanitised HTML shown; body holds its text.",
+    )  # fmt: skip
     posted = models.DateTimeField()
     posted_text = models.CharField(
         max_length=100,
@@ -170,6 +181,10 @@ class Comment(models.Model):
         editable=False,
         help_text="Which repeat this is of an identical comment within one capture.",
     )
+    source_key = models.TextField(
+        blank=True, default="", db_default="", editable=False,
+        help_text="An export's id of the comment: 'wordpress:SITE:comment:5'.",
+    )  # fmt: skip
     # Comments written on the site.
     ip_address = models.GenericIPAddressField(
         null=True, blank=True, editable=False, help_text="Never shown publicly."
@@ -218,6 +233,10 @@ class Comment(models.Model):
                 fields=["post", "fingerprint", "occurrence"],
                 condition=IMPORTED,
                 name="imported_comment_identity",
+            ),
+            # An export's comment is its own id: re-imports, even two at once, add it once.
+            models.UniqueConstraint(
+                fields=["source_key"], condition=~Q(source_key=""), name="comment_source_key"
             ),
             # A double click or a reload of the form's POST makes one comment.
             models.UniqueConstraint(

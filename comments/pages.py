@@ -70,6 +70,8 @@ def _post_page(request, state: PageState, number: int):
         "previous_post": previous_post,
         "next_post": next_post,
         "form": comment_form(request, post),
+        # Pingbacks and trackbacks an export brought: read only where there are some.
+        "mentions": list(post.mentions.filter(published=True)) if post.mention_count else [],
     }
     return render(request, "comments/post.html", context)
 

@@ -130,6 +130,7 @@ class Row(NamedTuple):
     status: str
     actions: list[tuple[str, str]]
     change_until: str  # with can_change: "9:47 PM", the end of the edit window
+    html: SafeString | str  # an export's comment: its sanitised HTML, shown for the body
 
 
 _ACTION_BUTTONS = {
@@ -165,9 +166,10 @@ def thread_rows(
         replies = nested[index]
         if entry.placeholder:
             row = Row(closes, archive_end, comment.pk, True, "", "", False, False, None, False,
-                      "", [], "", "", "", "", False, replies, False, "", [], "")  # fmt: skip
+                      "", [], "", "", "", "", False, replies, False, "", [], "", "")  # fmt: skip
         else:
             name = comment.author_name
+            html = comment.body_format == "html"
             when, zone_words = machine_time(
                 comment.posted, local_zone if live else context.post_zone
             )
@@ -179,13 +181,15 @@ def thread_rows(
                 closes, archive_end, comment.pk, False, name, comment.posted_text,
                 comment.edited_at is not None, live and context.imported_post, entry.reply_to,
                 entry.awaiting, comment.get_status_display().lower() if entry.moderated else "",
-                _body(comment, context.quotes.get(comment.pk, {}), context),
+                [] if html else _body(comment, context.quotes.get(comment.pk, {}), context),
                 person_url(name), when, zone_words,
                 reply_url.format(comment.pk) if comment.is_published else "",
                 can_change, replies, comment.written_by_id is not None,
                 comment.status if moderator else "",
                 _ACTION_BUTTONS[comment.status] if moderator else [],
                 clock(comment.posted + edit_window) if can_change else "",
+                # Sanitised when imported (importers/html.py), and only then.
+                mark_safe(comment.body_html) if html else "",
             )  # fmt: skip
         rows.append(row)
         open_.append((entry.depth, bool(replies)))

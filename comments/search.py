@@ -193,7 +193,7 @@ class Results:
         comments = (
             Comment.objects.filter(pk__in=comment_ids)
             .select_related("post")
-            .defer("post__body", "post__capture_hashes")
+            .defer("post__body", "post__body_html", "post__capture_hashes")
             if comment_ids
             else Comment.objects.none()
         )

@@ -177,9 +177,13 @@ def _write_batch(captures: Sequence[Capture], run_id: int | None = None) -> list
     current = Post.objects.select_for_update().in_bulk([post.pk for _, post in changed])
     changed = [(one, current[post.pk]) for one, post in changed]
     known = _known_comments([post for _, post in changed])
+    exported = _exported_comments([post for _, post in changed])
     updated: list[Post] = []
     for one, post in changed:
-        added = _comments(one, post, known=known[post.pk], after=post.last_comment_number, now=now)
+        added = _comments(
+            one, post, known=known[post.pk], after=post.last_comment_number, now=now,
+            exported=exported.get(post.pk),
+        )  # fmt: skip
         entry = _entry(
             one,
             post,
@@ -301,9 +305,22 @@ def _known_comments(posts: list[Post]) -> dict[int, set[tuple[str, int]]]:
     return known
 
 
+def _exported_comments(posts: list[Post]) -> dict[int, Counter[tuple[str, datetime]]]:
+    """(name, minute) of the comments an export brought to each post: a
+    capture of the post taken later shows them too, and must not add them again."""
+    found: dict[int, Counter[tuple[str, datetime]]] = {}
+    if posts:
+        rows = Comment.objects.filter(post__in=posts).exclude(source_key="")
+        for post_id, name, posted in rows.values_list("post_id", "author_name", "posted"):
+            minute = posted.replace(second=0, microsecond=0)
+            found.setdefault(post_id, Counter())[(name, minute)] += 1
+    return found
+
+
 def _comments(
-    one: Capture, post: Post, *, known: set[tuple[str, int]], after: int, now: datetime
-) -> list[tuple]:
+    one: Capture, post: Post, *, known: set[tuple[str, int]], after: int, now: datetime,
+    exported: Counter[tuple[str, datetime]] | None = None,
+) -> list[tuple]:  # fmt: skip
     """Rows (in COMMENT_ROW order) for the capture's comments that `known`
     lacks, numbered from `after` + 1. Plain tuples: a large import makes
     hundreds of thousands, and COPY needs nothing more."""
@@ -317,6 +334,9 @@ def _comments(
         occurrence = repeats[fingerprint]
         repeats[fingerprint] += 1
         if (fingerprint, occurrence) in known:
+            continue
+        if exported and exported[(parsed.author, parsed.posted)] > 0:
+            exported[(parsed.author, parsed.posted)] -= 1  # an export brought it already
             continue
         number += 1
         rows.append(
@@ -335,6 +355,8 @@ def _refresh_post(post: Post, one: Capture, now: datetime) -> bool:
         "published_text": archive.published_text,
         "body": "\n\n".join(archive.body),
     }
+    if post.body_format == Post.BodyFormat.HTML:
+        del fresh["body"]  # an export's text, richer than a capture's, stays
     differs = any(getattr(post, name) != value for name, value in fresh.items())
     for name, value in fresh.items():
         setattr(post, name, value)
@@ -396,7 +418,7 @@ def _copy(cursor, model, fields: Sequence[str], rows) -> None:
 # what only a site comment has is left to the database.
 COMMENT_LEFT_TO_DATABASE = (
     "id", "parent", "ip_address", "edited_at", "submission", "written_by", "deleted_at",
-    "deleted_by",
+    "deleted_by", "body_format", "body_html", "source_key",
 )  # fmt: skip
 COMMENT_ROW = (
     "post_id", "number", "path", "author_name", "email", "website", "body", "posted",

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 from zoneinfo import ZoneInfo
 
+from importers.exported import HEAD, sniff
 from importers.parsing import ArchiveError, ParsedArchive, decode, parse_archive
 from importers.sources import MissingPath, Source
 
@@ -116,3 +119,50 @@ def title_line(path: str, limit: int = 4096) -> str:
         if line:
             return line
     return ""
+
+
+def format_of(source: Source | MissingPath, forced: str = "") -> str:
+    """What a file holds: "capture", "wordpress" or "disqus", told from its
+    first bytes (or `forced`). A file that cannot be read is a capture here:
+    reading it as one reports why."""
+    if forced:
+        return forced
+    if isinstance(source, MissingPath):
+        return "capture"
+    try:
+        return sniff(read_regular(source.path, HEAD))
+    except (OSError, NotRegular):
+        return "capture"
+
+
+class OfFormat:
+    """The sources that hold `kind`, as often as they are walked."""
+
+    def __init__(self, sources: Iterable[Source | MissingPath], kind: str, forced: str = "",
+                 count: int | None = None) -> None:  # fmt: skip
+        self.sources, self.kind, self.forced, self.count = sources, kind, forced, count
+
+    def __iter__(self) -> Iterator[Source | MissingPath]:
+        return (s for s in self.sources if format_of(s, self.forced) == self.kind)
+
+    def __len__(self) -> int:
+        if self.count is None:
+            self.count = sum(1 for _ in self)
+        return self.count
+
+
+def open_export(source: Source) -> IO[bytes]:
+    """An export, opened to be streamed (it may be larger than memory)."""
+    mode = os.stat(source.path).st_mode
+    if not stat.S_ISREG(mode):
+        raise OSError(0, str(NotRegular(mode)))
+    return open(source.path, "rb")
+
+
+def file_digest(file: IO[bytes]) -> str:
+    """SHA-256 of an open file, read in chunks; the file is left at its start."""
+    digest = hashlib.sha256()
+    while chunk := file.read(1 << 20):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()

@@ -21,16 +21,28 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 
+from importers.exports import write_export
 from importers.loading import (
     DatabaseUnreachable,
     Outcome,
+    first_line,
     known_captures,
     load,
     record_unchanged,
 )
-from importers.reading import Capture, RawCapture, Unreadable, parse_raw, read_raw, title_line
+from importers.parsing import ArchiveError
+from importers.reading import (
+    Capture,
+    RawCapture,
+    Unreadable,
+    file_digest,
+    open_export,
+    parse_raw,
+    read_raw,
+    title_line,
+)
 from importers.sources import MissingPath, Source
 
 
@@ -251,3 +263,67 @@ def _worker(
         messages.put((number, "failed", traceback.format_exc()))
     finally:
         connection.close()
+
+
+# Sites' exports ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExportReport:
+    """What happened to one export file: written whole, or not at all."""
+
+    source: str
+    outcomes: list[Outcome] = field(default_factory=list)  # one per post
+    warnings: list[str] = field(default_factory=list)
+    error: Failure | None = None
+    skipped: str = ""  # what it holds that is not imported, by reason
+
+
+def export_reader(kind: str, path: str, zone: ZoneInfo, *, pages: bool, pings: bool):
+    from importers import disqus, wordpress
+
+    if kind == "wordpress":
+        return wordpress.Reader(path, zone, pages=pages, pings=pings)
+    return disqus.Reader(path, zone)
+
+
+def read_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pings: bool,
+                each) -> ExportReport:  # fmt: skip
+    """Parse an export, calling `each` with every post (the dry run)."""
+    report = ExportReport(source.name)
+    reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
+    try:
+        with open_export(source) as file:
+            for post in reader.posts(file):
+                each(post)
+    except ArchiveError as error:
+        report.error = Failure(source.name, str(error))
+    except OSError as error:
+        report.error = Failure(source.name, f"{source.name}: cannot read: {error.strerror}")
+    report.warnings, report.skipped = reader.warnings, str(reader.skipped)
+    return report
+
+
+def import_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pings: bool,
+                  run_id: int | None) -> ExportReport:  # fmt: skip
+    """Import an export in one transaction: the whole file, or nothing of it."""
+    report = ExportReport(source.name)
+    reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
+    try:
+        with open_export(source) as file:
+            digest = file_digest(file)
+            report.outcomes = write_export(
+                reader.posts(file), path=source.name, digest=digest, run_id=run_id
+            )
+    except ArchiveError as error:
+        report.error = Failure(source.name, str(error))
+    except OSError as error:
+        report.error = Failure(source.name, f"{source.name}: cannot read: {error.strerror}")
+    except DatabaseError as error:
+        if not connection.is_usable():
+            raise DatabaseUnreachable(first_line(error)) from None
+        report.error = Failure(source.name, f"{source.name}: the database refused it: "
+                                            f"{first_line(error)}")  # fmt: skip
+    if report.error is None:
+        report.warnings, report.skipped = reader.warnings, str(reader.skipped)
+    return report

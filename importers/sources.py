@@ -28,7 +28,8 @@ class MissingPath(Exception):
 def find_sources(arguments: Iterable[str]) -> Iterator[Source | MissingPath]:
     """Yield each capture named by the arguments, in order.
 
-    A folder is read recursively for `*.txt` files, skipping names that start
+    A folder is read recursively for `*.txt` and `*.xml` files (captures,
+    and sites' exports), skipping names that start
     with a dot, in sorted path order (folder by folder: nothing holds the
     list of a large archive's files). A path that does not exist is yielded
     as a MissingPath so that the caller reports it and goes on with the rest.
@@ -44,7 +45,7 @@ def find_sources(arguments: Iterable[str]) -> Iterator[Source | MissingPath]:
 
 
 def _walk(folder: str) -> Iterator[str]:
-    """The *.txt files under folder, in sorted order of their paths' parts.
+    """The *.txt and *.xml files under folder, in sorted order of their paths' parts.
     Links to folders are not followed."""
     with os.scandir(folder) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
@@ -54,7 +55,7 @@ def _walk(folder: str) -> Iterator[str]:
         if entry.is_dir():
             if not entry.is_symlink():
                 yield from _walk(os.path.join(folder, entry.name))
-        elif entry.name.endswith(".txt"):
+        elif entry.name.endswith((".txt", ".xml")):
             yield os.path.join(folder, entry.name)
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -61,7 +62,24 @@ class PostManager(_PostManagerBase):
         return super().get_queryset().defer("search_vector")
 
 
+class BodyFormat(models.TextChoices):
+    """Which form a body has. Text: paragraphs separated by a blank line, as
+    captures hold them. HTML: an export's, sanitised when imported
+    (importers/html.py), kept in body_html, with its text in body for
+    search, excerpts, quotations and feeds."""
+
+    TEXT = "text", "plain text"
+    HTML = "html", "HTML"
+
+
+class ExportFormat(models.TextChoices):
+    WORDPRESS = "wordpress", "a WordPress export"
+    DISQUS = "disqus", "a Disqus export"
+
+
 class Post(models.Model):
+    BodyFormat = BodyFormat
+
     # Text, not CharField: captures set no length limits, and an archive must
     # never be refused for a long title or name.
     title = models.TextField()
@@ -73,8 +91,39 @@ class Post(models.Model):
         help_text="The publication time as the byline wrote it: '7:27 pm on March 21, 2007'.",
     )
     body = models.TextField(help_text="Paragraphs separated by a blank line.")
+    body_format = models.CharField(
+        max_length=4, choices=BodyFormat.choices, default=BodyFormat.TEXT,
+        db_default=BodyFormat.TEXT,
+    )  # fmt: skip
+    body_html = models.TextField(
+        blank=True, default="", db_default="", editable=False,
+        help_text="With body_format html: the sanitised HTML shown; body holds its text.",
+    )  # fmt: skip
+    categories = ArrayField(models.TextField(), default=list, blank=True, db_default=[])
+    tags = ArrayField(models.TextField(), default=list, blank=True, db_default=[])
     source_name = models.TextField(
         blank=True, help_text="The capture file this post was imported from."
+    )
+    # Imported from a site's export: the export's own id for the post, and
+    # which export last brought it.
+    source_key = models.TextField(
+        blank=True, default="", db_default="", editable=False,
+        help_text="The export's id of the post: 'wordpress:SITE:post:41'.",
+    )  # fmt: skip
+    source_url = models.TextField(
+        blank=True, default="", db_default="", help_text="The post's address on its own site."
+    )
+    mention_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False, help_text="Published mentions (pingbacks)."
+    )
+    export_format = models.CharField(
+        max_length=9, choices=ExportFormat.choices, blank=True, default="", db_default=""
+    )
+    export_name = models.TextField(
+        blank=True, default="", db_default="", help_text="The export file last imported."
+    )
+    exported_at = models.DateTimeField(
+        null=True, blank=True, help_text="When that export was imported."
     )
     source_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the capture file last imported."
@@ -115,6 +164,10 @@ class Post(models.Model):
             # A post's identity: the same title published at the same minute.
             # Its index also serves the home page's ORDER BY published DESC.
             models.UniqueConstraint(fields=["published", "title"], name="post_natural_key"),
+            # The export's own id: two imports of one export at once make one post.
+            models.UniqueConstraint(
+                fields=["source_key"], condition=~Q(source_key=""), name="post_source_key"
+            ),
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search"),
@@ -171,8 +224,16 @@ class Post(models.Model):
 
     @property
     def is_imported(self) -> bool:
-        """Came from an archive's captures (rather than written here)."""
+        """Came from an archive's captures or an export (rather than written here)."""
+        return self.source_name != "" or self.export_name != ""
+
+    @property
+    def is_captured(self) -> bool:
         return self.source_name != ""
+
+    @property
+    def export_file_name(self) -> str:
+        return self.export_name.replace("\\", "/").rsplit("/", 1)[-1]
 
     @property
     def capture_name(self) -> str:
@@ -256,3 +317,29 @@ class PostMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.author}: {self.posts:+d}"
+
+
+class Mention(models.Model):
+    """Another page that linked to a post: a pingback or trackback an export
+    brought. Kept apart from the thread, and listed under the post."""
+
+    class Kind(models.TextChoices):
+        PINGBACK = "pingback"
+        TRACKBACK = "trackback"
+        WEBMENTION = "webmention"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.TextField(help_text="The linking page, as the source named it.")
+    url = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True)
+    posted = models.DateTimeField()
+    published = models.BooleanField(default=True, help_text="Approved on the source site.")
+    source_key = models.TextField(unique=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["post", "posted"], name="mention_post")]
+        ordering = ["post", "posted", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.title}"

@@ -21,15 +21,25 @@ from importers.ledger import (
 from importers.loading import DatabaseUnreachable, Outcome, first_line
 from importers.models import ImportRun
 from importers.progress import Progress
-from importers.reading import Unreadable, read_capture
-from importers.running import Report, WorkerFailed, run_import, usable_jobs
+from importers.reading import OfFormat, Unreadable, format_of, read_capture
+from importers.running import (
+    ExportReport,
+    Report,
+    WorkerFailed,
+    import_export,
+    read_export,
+    run_import,
+    usable_jobs,
+)
 from importers.sources import Sources
 
 
 class Command(BaseCommand):
     help = (
-        "Import archived captures of blog post pages (files, or folders read recursively "
-        "for *.txt). Re-running is safe: nothing is duplicated and no moderation is undone."
+        "Import archived captures of blog post pages, and WordPress (WXR) and Disqus exports "
+        "(files, or folders read recursively for *.txt and *.xml; each file's format is told "
+        "from its content). Re-running is safe: nothing is duplicated and no moderation is "
+        "undone."
     )
 
     def get_check_kwargs(self, options):
@@ -68,6 +78,21 @@ class Command(BaseCommand):
             default=settings.TIME_ZONE,
         )
         parser.add_argument("--quiet", action="store_true", help="Print only errors and warnings.")
+        exports = parser.add_argument_group("sites' exports")
+        exports.add_argument(
+            "--format",
+            choices=["capture", "wordpress", "disqus"],
+            default="",
+            help="Read every file as this format, rather than telling each from its content.",
+        )
+        exports.add_argument(
+            "--pages", action="store_true", help="Import a WordPress export's pages too."
+        )
+        exports.add_argument(
+            "--no-pings",
+            action="store_true",
+            help="Leave out pingbacks and trackbacks (otherwise listed under their post).",
+        )
         parser.add_argument(
             "--batch-size",
             type=int,
@@ -85,6 +110,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, paths, dry_run, json, timezone, quiet, batch_size, jobs, **options):
+        self.exports_options = {"pages": options["pages"], "pings": not options["no_pings"]}
         ledger_commands = [
             name for name in ("list", "show", "undo") if options[name] not in (None, False)
         ]
@@ -96,27 +122,21 @@ class Command(BaseCommand):
             except BrokenPipeError:  # `--list | head`: the reader has seen enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return None
-        if not paths:
-            raise CommandError("Name the captures to import: files, or folders of *.txt files.")
-        if json and not dry_run:
-            raise CommandError("--json goes with --dry-run.")
-        if batch_size < 1 or jobs < 1:
-            raise CommandError("--batch-size and --jobs must be at least 1.")
-        try:
-            zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CommandError(f"--timezone {timezone!r} is not an IANA time zone name.") from None
-
+        zone = _checked(paths, dry_run=dry_run, json=json, batch_size=batch_size, jobs=jobs,
+                        timezone=timezone)  # fmt: skip
         self.tally = Tally()
         self.run: ImportRun | None = None
-        sources = Sources(paths)
-        show_progress = not (quiet or json) and self.stderr.isatty() and len(sources) > 1
-        self.progress = Progress(self.stderr, total=len(sources), enabled=show_progress)
+        sources, exports = _by_format(paths, options["format"])
+        total = len(sources) + len(exports)
+        show_progress = not (quiet or json) and self.stderr.isatty() and total > 1
+        self.progress = Progress(self.stderr, total=total, enabled=show_progress)
         if dry_run:
             self.dry_run(sources, zone, json=json, quiet=quiet)
+            for source, kind in exports:
+                self.dry_run_export(source, kind, zone, json=json, quiet=quiet)
         else:
             self.write(sources, paths, zone=zone, batch_size=batch_size, jobs=jobs,
-                       verbosity=options["verbosity"])  # fmt: skip
+                       verbosity=options["verbosity"], exports=exports, quiet=quiet)  # fmt: skip
         self.progress.done()
 
         if not (quiet or json):
@@ -126,10 +146,11 @@ class Command(BaseCommand):
             self.stdout.write(summary)
         if self.tally.failed:
             raise CommandError(
-                f"{self.tally.failed} of {len(sources)} files failed; see the errors above."
+                f"{self.tally.failed} of {total} files failed; see the errors above."
             )
 
-    def write(self, sources, paths, *, zone, batch_size: int, jobs: int, verbosity: int) -> None:
+    def write(self, sources, paths, *, zone, batch_size: int, jobs: int, verbosity: int,
+              exports=(), quiet: bool = False) -> None:  # fmt: skip
         """Import for real, recording the run in the ledger."""
         jobs = usable_jobs(jobs, len(sources), batch_size)
         if verbosity >= 2:
@@ -138,10 +159,16 @@ class Command(BaseCommand):
         try:
             connection.ensure_connection()
             self.run = start_run(paths=[os.path.abspath(p) for p in paths], options=options)
-            for report in run_import(
-                sources, zone=zone, batch_size=batch_size, jobs=jobs, run_id=self.run.pk
-            ):
-                self.absorb(report)
+            if len(sources):
+                for report in run_import(
+                    sources, zone=zone, batch_size=batch_size, jobs=jobs, run_id=self.run.pk
+                ):
+                    self.absorb(report)
+            for source, kind in exports:
+                self.absorb_export(
+                    import_export(source, kind, zone, run_id=self.run.pk, **self.exports_options),
+                    quiet=quiet,
+                )
         except WorkerFailed as error:
             self.close_run(stopped=True)
             raise CommandError(str(error)) from None
@@ -240,6 +267,51 @@ class Command(BaseCommand):
                         f"{result.source}: {archive.title!r}, {len(archive.comments)} comments"
                     )
 
+    def dry_run_export(self, source, kind: str, zone, *, json: bool, quiet: bool) -> None:
+        """An export's posts, once the whole file is known to be good (a file
+        with an error prints nothing): read twice, never held."""
+        counts = {"posts": 0, "comments": 0}
+
+        def count(post) -> None:
+            counts["posts"] += 1
+            counts["comments"] += len(post.comments)
+
+        report = read_export(source, kind, zone, each=count, **self.exports_options)
+        self.progress.step()
+        if report.error is not None:
+            self.fail(report.error.message, path=source.name)
+            return
+        for warning in report.warnings:
+            self.warn(warning)
+        self.tally.parsed += 1
+        if json:
+            read_export(source, kind, zone, each=lambda post: self.stdout.write(
+                dumps(post.as_json())), **self.exports_options)  # fmt: skip
+        elif not quiet:
+            with self.progress.aside():
+                self.stdout.write(
+                    f"{source.name}: {_FORMATS[kind]}, {counts['posts']} posts, "
+                    f"{counts['comments']} comments"
+                    + (f"; left out: {report.skipped}" if report.skipped else "")
+                )
+
+    def absorb_export(self, report: ExportReport, *, quiet: bool) -> None:
+        self.progress.step(1, sum(o.comments_added for o in report.outcomes))
+        if report.error is not None:
+            self.fail(report.error.message, path=report.source)
+            return
+        for message in report.warnings:
+            self.warn(message)
+        self.tally.add_export(report.outcomes)
+        if not quiet:
+            created = sum(o.post_created for o in report.outcomes)
+            with self.progress.aside():
+                self.stdout.write(
+                    f"{report.source}: {len(report.outcomes)} posts ({created} new), "
+                    f"{sum(o.comments_added for o in report.outcomes)} comments added"
+                    + (f"; left out: {report.skipped}" if report.skipped else "")
+                )
+
     def absorb(self, report: Report) -> None:
         self.progress.step(report.files, sum(o.comments_added for o in report.outcomes))
         for message in report.warnings:
@@ -256,7 +328,7 @@ class Command(BaseCommand):
             return
         tally = self.tally
         counts = Counts(
-            files_created=tally.posts_created, files_updated=tally.imported - tally.posts_created,
+            files_created=tally.files_created, files_updated=tally.imported - tally.files_created,
             files_unchanged=tally.unchanged, files_failed=tally.failed,
             posts_created=tally.posts_created, posts_updated=tally.posts_updated,
             comments_added=tally.comments_added,
@@ -280,6 +352,41 @@ class Command(BaseCommand):
             self.stderr.write(message)
 
 
+_FORMATS = {"wordpress": "a WordPress export", "disqus": "a Disqus export"}
+
+
+def _checked(paths, *, dry_run, json, batch_size, jobs, timezone) -> ZoneInfo:
+    """The import's zone, once its arguments make sense together."""
+    if not paths:
+        raise CommandError(
+            "Name the captures or exports to import: files, or folders of *.txt and *.xml files."
+        )
+    if json and not dry_run:
+        raise CommandError("--json goes with --dry-run.")
+    if batch_size < 1 or jobs < 1:
+        raise CommandError("--batch-size and --jobs must be at least 1.")
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"--timezone {timezone!r} is not an IANA time zone name.") from None
+
+
+def _by_format(paths, forced: str) -> tuple[OfFormat, list]:
+    """The captures (walked again when read), and the exports with their
+    format: one walk tells them apart, and counts the captures."""
+    exports, count = [], 0
+    for source in Sources(paths):
+        kind = format_of(source, forced)
+        if kind == "capture":
+            count += 1
+        else:
+            exports.append((source, kind))
+    # A site's posts before its comments: Disqus threads find the posts a
+    # WordPress export brought by their address.
+    exports.sort(key=lambda pair: pair[1] != "wordpress")
+    return OfFormat(Sources(paths), "capture", forced, count), exports
+
+
 def _stdin_is_a_terminal() -> bool:
     return sys.stdin.isatty()
 
@@ -297,6 +404,7 @@ class Tally:
     def __init__(self) -> None:
         self.parsed = self.imported = self.unchanged = self.failed = self.warnings = 0
         self.posts_created = self.posts_updated = self.comments_added = 0
+        self.files_created = 0  # files that created a post
         self.failures: list[tuple[str, str]] = []  # (path, "PATH:LINE: what is wrong")
         self.warning_lines: list[str] = []
 
@@ -309,8 +417,20 @@ class Tally:
         else:
             self.unchanged += 1
         self.posts_created += outcome.post_created
+        self.files_created += outcome.post_created
         self.posts_updated += outcome.post_updated
         self.comments_added += outcome.comments_added
+
+    def add_export(self, outcomes: list[Outcome]) -> None:
+        """Count a written export: one file, however many posts."""
+        if any(outcome.changed for outcome in outcomes):
+            self.imported += 1
+        else:
+            self.unchanged += 1
+        self.files_created += any(outcome.post_created for outcome in outcomes)
+        self.posts_created += sum(outcome.post_created for outcome in outcomes)
+        self.posts_updated += sum(outcome.post_updated for outcome in outcomes)
+        self.comments_added += sum(outcome.comments_added for outcome in outcomes)
 
     def summary(self, *, dry_run: bool) -> str:
         if dry_run:
