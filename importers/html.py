@@ -12,7 +12,7 @@ and mailto addresses are kept. Two steps come before it:
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 
 import nh3
@@ -152,9 +152,24 @@ class _Text(HTMLParser):
         self.current.append(data if self.pre else data.replace("\n", " "))
 
 
+# nh3's output: every "<" starts one of TAGS (text's own are &lt;), so a tag
+# is found by its name alone.
+_OUR_BLOCKS = re.compile(r"</?(?:p|ul|ol|li|blockquote)>")
+_BREAK = re.compile(r"<br>\n?")
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
 def paragraphs(clean_html: str) -> list[str]:
     """The text of sanitised HTML as the site's paragraphs: blocks apart,
     line breaks kept inside them, other white space as one space."""
+    if "<pre" not in clean_html:  # the common case, without a parser
+        found = []
+        for block in _OUR_BLOCKS.split(clean_html):
+            text = unescape(_ANY_TAG.sub("", _BREAK.sub("\n", block)))
+            lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+            if joined := "\n".join(line for line in lines if line):
+                found.append(joined)
+        return found
     parser = _Text()
     parser.feed(clean_html)
     parser.close()

@@ -19,6 +19,7 @@ Identity, which makes every re-run a no-op:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from datetime import datetime
 from functools import reduce
 from operator import or_
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -158,7 +159,7 @@ def _write_batch(captures: Sequence[Capture], run_id: int | None = None) -> list
         else:
             changed.append((one, post))
 
-    _assign_slugs([post for _, post in new_posts])
+    assign_slugs([post for _, post in new_posts])
     _insert_posts([post for _, post in new_posts])
 
     comments: list[tuple] = []
@@ -264,7 +265,7 @@ def _new_post(one: Capture, now: datetime) -> Post:
     )
 
 
-def _assign_slugs(posts: list[Post]) -> None:
+def assign_slugs(posts: list[Post]) -> None:
     """Give each new post a slug no other post has: its title's, or that with -2, -3…"""
     if not posts:
         return
@@ -379,7 +380,6 @@ def copy_fields(model, *, left_to_database: Sequence[str] = ()) -> tuple[str, ..
 
 
 # A new post is a Post instance with every field set, the id included.
-_POST_FIELDS = copy_fields(Post)
 
 
 def _insert_posts(posts: list[Post]) -> None:
@@ -387,17 +387,48 @@ def _insert_posts(posts: list[Post]) -> None:
         return
     # Ids from the sequence in one statement, then COPY: comments need the ids,
     # and bulk_create costs more than all the rest of a post's import.
-    table = Post._meta.db_table
+    reserve_ids(Post, posts)
+    copy_rows(Post, posts)
+
+
+def reserve_ids(model, objects: Sequence) -> None:
+    """Give each object an id from its table's sequence, in one statement."""
+    if not objects:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(posts)],
+            [model._meta.db_table, len(objects)],
         )
-        for post, (pk,) in zip(posts, cursor.fetchall(), strict=True):
-            post.pk = pk
-        _copy(cursor, Post, _POST_FIELDS, ([getattr(p, f) for f in _POST_FIELDS] for p in posts))
-    for post in posts:
-        post._state.adding = False
+        for one, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            one.pk = pk
+
+
+def copy_rows(model, objects: Sequence, fields: Sequence[str] | None = None) -> None:
+    """Write model instances, ids set, with one COPY."""
+    if not objects:
+        return
+    fields = fields or copy_fields(model)
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    # Binary COPY takes an address as Python's ipaddress, not the str a model holds.
+    addresses = {i for i, name in enumerate(fields)
+                 if isinstance(by_attname[name], models.GenericIPAddressField)}  # fmt: skip
+
+    def row(one) -> list:
+        values = [getattr(one, name) for name in fields]
+        for i in addresses:
+            values[i] = ipaddress.ip_address(values[i]) if values[i] else None
+        return values
+
+    with connection.cursor() as cursor:
+        _copy(cursor, model, fields, (row(one) for one in objects))
+    for one in objects:
+        one._state.adding = False
+
+
+def copy_tuples(cursor, model, fields: Sequence[str], rows) -> None:
+    """Write rows (in `fields`' order) with one binary COPY."""
+    _copy(cursor, model, fields, rows)
 
 
 def _copy(cursor, model, fields: Sequence[str], rows) -> None:

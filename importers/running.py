@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, IntegrityError, connection, connections
 
 from importers.exports import write_export
 from importers.loading import (
@@ -306,15 +306,31 @@ def read_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pings
 
 def import_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pings: bool,
                   run_id: int | None) -> ExportReport:  # fmt: skip
-    """Import an export in one transaction: the whole file, or nothing of it."""
-    report = ExportReport(source.name)
-    reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
+    """Import an export in one transaction: the whole file, or nothing of it.
+    Another importer that took the same posts or comments a moment earlier
+    (the unique constraints are the arbiter) means reading it again, to find
+    them written."""
+    for attempt in range(3):
+        report = ExportReport(source.name)
+        reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
+        try:
+            return _import_export(source, reader, report, run_id)
+        except IntegrityError as error:
+            if attempt == 2:
+                report.error = Failure(source.name, f"{source.name}: the database refused it: "
+                                                    f"{first_line(error)}")  # fmt: skip
+    return report
+
+
+def _import_export(source: Source, reader, report: ExportReport, run_id: int | None):
     try:
         with open_export(source) as file:
             digest = file_digest(file)
             report.outcomes = write_export(
                 reader.posts(file), path=source.name, digest=digest, run_id=run_id
             )
+    except IntegrityError:
+        raise
     except ArchiveError as error:
         report.error = Failure(source.name, str(error))
     except OSError as error:

@@ -77,6 +77,13 @@ class ExportFormat(models.TextChoices):
     DISQUS = "disqus", "a Disqus export"
 
 
+def link_key(url: str) -> str:
+    """A page's address as a key: no scheme, no "www.", no fragment, no
+    trailing slash, lower case (http://www.a.example/x/ is https://a.example/x)."""
+    bare = url.strip().split("://", 1)[-1].split("#", 1)[0].rstrip("/").lower()
+    return bare[4:] if bare.startswith("www.") else bare
+
+
 class Post(models.Model):
     BodyFormat = BodyFormat
 
@@ -113,6 +120,10 @@ class Post(models.Model):
     source_url = models.TextField(
         blank=True, default="", db_default="", help_text="The post's address on its own site."
     )
+    link_key = models.TextField(
+        blank=True, default="", db_default="", editable=False,
+        help_text="source_url as link_key() writes it: what a Disqus thread's address finds.",
+    )  # fmt: skip
     mention_count = models.PositiveIntegerField(
         default=0, db_default=0, editable=False, help_text="Published mentions (pingbacks)."
     )
@@ -171,6 +182,7 @@ class Post(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search"),
+            models.Index(fields=["link_key"], condition=~Q(link_key=""), name="post_link_key"),
             # "Has a capture with these bytes been imported?" (capture_hashes ?| …),
             # asked by every batch of an import: entries go straight into the
             # index, since a pending list of new ones is read by every look-up.

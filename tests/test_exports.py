@@ -433,3 +433,28 @@ def test_an_export_in_a_folder_of_captures_goes_in_with_them_on_the_quick_start(
     out, err, error = run(ARCHIVES, EXAMPLES)
     assert error is None, err
     assert Post.objects.filter(export_format="wordpress").count() == 2
+
+
+def test_the_comment_rows_of_an_export_are_in_the_models_order():
+    from importers import exports
+
+    assert exports.COMMENT_ROW == exports.COMMENT_FIELDS, "add the field to _new_comment()"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "One\nline\n\nTwo <em>x</em> &amp; <a href='https://a.example'>y</a>",
+        "<ul><li>a</li><li>b <em>c</em></li></ul><blockquote><p>q</p></blockquote>tail",
+        "<p>a<br>b</p><p>  spaced   out  </p>&lt;not a tag&gt;",
+    ],
+)
+def test_the_text_of_html_is_the_same_by_either_reading(html):
+    from importers import html as html_module
+
+    clean = Sanitiser().clean(html)
+    parser = html_module._Text()
+    parser.feed(clean)
+    parser.close()
+    parser._break()
+    assert paragraphs(clean) == parser.paragraphs

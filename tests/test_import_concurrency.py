@@ -40,3 +40,31 @@ def test_two_importers_on_the_same_folder_duplicate_nothing():
     assert Comment.objects.count() == SAMPLE_COMMENTS
     created = sum(int(out.split("Posts: ")[1].split(" created")[0]) for out in outputs)
     assert created == SAMPLE_POSTS  # each post counted once, by whichever importer made it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_importers_of_the_same_exports_duplicate_nothing():
+    exports = ARCHIVES.parent.parent.parent / "examples" / "exports"
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def importer():
+        try:
+            barrier.wait()
+            call_command("import_archive", str(exports), stdout=io.StringIO())
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=importer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    call_command("import_archive", str(exports), stdout=io.StringIO())  # and once alone
+    keys = list(Comment.objects.values_list("source_key", flat=True))
+    assert len(keys) == len(set(keys)) == 16
+    assert Post.objects.count() == 4  # two from WordPress, two made from Disqus threads
