@@ -252,7 +252,7 @@ def _write_batch(
         ))  # fmt: skip
         outcomes.append(Outcome(
             exported.source, post_created=created[index],
-            post_updated=touched and not created[index], comments_added=more,
+            post_updated=touched and not created[index], comments_added=more, post_id=post.pk,
         ))  # fmt: skip
     if changed:
         Post.objects.bulk_update(changed, _POST_UPDATED)

@@ -45,6 +45,7 @@ class Outcome:
     post_updated: bool = False
     comments_added: int = 0
     error: str | None = None
+    post_id: int | None = None  # an export's: one file writes many posts
 
     @property
     def changed(self) -> bool:

@@ -273,6 +273,7 @@ class ExportReport:
     """What happened to one export file: written whole, or not at all."""
 
     source: str
+    kind: str = ""  # wordpress, disqus
     outcomes: list[Outcome] = field(default_factory=list)  # one per post
     warnings: list[str] = field(default_factory=list)
     error: Failure | None = None
@@ -311,7 +312,7 @@ def import_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pin
     (the unique constraints are the arbiter) means reading it again, to find
     them written."""
     for attempt in range(3):
-        report = ExportReport(source.name)
+        report = ExportReport(source.name, kind)
         reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
         try:
             return _import_export(source, reader, report, run_id)

@@ -332,7 +332,7 @@ def test_disqus_threads_find_their_posts_by_address_then_title_or_become_posts()
     run(CAPTURES, WXR)
     out, err, error = run(DISQUS)
     assert error is None, err
-    assert "3 posts (1 new), 6 comments added" in out
+    assert "3 threads (1 made into posts of their own), 6 comments added" in out
     assert "left out: threads with no comments: 1" in out
     design = Post.objects.get(slug="footbridge-design-three-options")  # by its address
     keys = set(Comment.objects.filter(post=design).values_list("source_key", flat=True))
@@ -350,7 +350,7 @@ def test_disqus_threads_find_their_posts_by_address_then_title_or_become_posts()
     assert ribbon.source_key == "disqus:millrace:thread:7003"
     assert ribbon.source_url == "https://millrace.example/2008/06/01/ribbon-cutting/"
     again, _, _ = run(DISQUS)
-    assert "3 posts (0 new), 0 comments added" in again
+    assert "3 threads (0 made into posts of their own), 0 comments added" in again
 
 
 def test_a_deleted_disqus_comment_is_a_placeholder_that_keeps_its_replies(client):

@@ -305,9 +305,12 @@ class Command(BaseCommand):
         self.tally.add_export(report.outcomes)
         if not quiet:
             created = sum(o.post_created for o in report.outcomes)
+            posts = len({o.post_id for o in report.outcomes})
+            what = (f"{posts} threads ({created} made into posts of their own)"
+                    if report.kind == "disqus" else f"{posts} posts ({created} new)")  # fmt: skip
             with self.progress.aside():
                 self.stdout.write(
-                    f"{report.source}: {len(report.outcomes)} posts ({created} new), "
+                    f"{report.source}: {what}, "
                     f"{sum(o.comments_added for o in report.outcomes)} comments added"
                     + (f"; left out: {report.skipped}" if report.skipped else "")
                 )
