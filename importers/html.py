@@ -22,6 +22,9 @@ _BLOCKS = {"p", "ul", "ol", "li", "blockquote", "pre", "div", "figure", "table",
            "h1", "h2", "h3", "h4", "h5", "h6", "hr", "dl", "dd", "dt", "section"}  # fmt: skip
 _BLOCK_TAG = re.compile(r"<(?:/?(?:" + "|".join(sorted(_BLOCKS)) + r")\b|!--)", re.I)
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
+# A link whose address nh3 dropped (javascript:, data:…) is its text alone.
+# nh3 writes it exactly so, and never nests links.
+_NO_ADDRESS = re.compile(r'<a rel="nofollow ugc noopener">(.*?)</a>', re.S)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SPACE = re.compile(r"\s+")
 
@@ -47,7 +50,7 @@ class Sanitiser:
     def clean(self, html: str) -> str:
         """Safe HTML with what a reader needs of `html`, and nothing else."""
         clean = self._cleaner.clean(_images_as_links(autop(html)))
-        return _EMPTY_PARAGRAPH.sub("", clean).strip()
+        return _EMPTY_PARAGRAPH.sub("", _NO_ADDRESS.sub(r"\1", clean)).strip()
 
 
 def autop(text: str) -> str:

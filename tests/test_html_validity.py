@@ -49,7 +49,8 @@ def validate(pages: dict[str, str], folder: Path) -> list[str]:
 
 def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
     settings.COMMENTS_PER_PAGE = 8
-    call_command("import_archive", str(ARCHIVES), stdout=io.StringIO())
+    exports = Path(__file__).resolve().parent.parent / "examples" / "exports"
+    call_command("import_archive", str(ARCHIVES), str(exports), stdout=io.StringIO())
     mahdi = Post.objects.get(source_name__endswith=MAHDI.name)
     first = Comment.objects.filter(post=mahdi).order_by("path").first()
     reply(reply(first, author_name="Ünïcødé / reader", body="A reply <b>here</b>."))
@@ -70,6 +71,13 @@ def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
         "archive index": "/archive/",
         "authors": "/authors/",
         "people index": "/people/?q=a",
+        # An export's: its HTML, tags, mentions; and a post made from a Disqus thread.
+        "post from WordPress": Post.objects.get(
+            source_key="wordpress:millrace.example:post:41"
+        ).get_absolute_url(),
+        "post from a Disqus thread": Post.objects.get(
+            source_key="disqus:millrace:thread:7003"
+        ).get_absolute_url(),
     }
     pages = {}
     for name, url in urls.items():
