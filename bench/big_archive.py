@@ -83,7 +83,6 @@ def build(url: str, *, posts: int, comments: int = 15, seed: int = 1) -> tuple[i
     now = datetime.now(UTC)
     written = 0
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute("SET LOCAL afterword.import_counts = 'on'")  # counts come with the posts
         # Search indexes built once at the end rather than row by row.
         cursor.execute("DROP INDEX post_search; DROP INDEX comment_search")
         post_rows, comment_rows = [], []
@@ -130,11 +129,15 @@ def build(url: str, *, posts: int, comments: int = 15, seed: int = 1) -> tuple[i
                 published_comments, now, now,
             ))  # fmt: skip
             if len(comment_rows) > 50_000 or n == posts - 1:
+                # A transaction a batch, as the importer's: the counts the
+                # triggers keep (of names, months) are updated in place, batch
+                # after batch, as they are in a real import.
+                cursor.execute("SET LOCAL afterword.import_counts = 'on'")  # counts in the posts
                 _copy(cursor, "posts_post", POST_COLUMNS, post_rows)
                 _copy(cursor, "comments_comment", COMMENT_COLUMNS, comment_rows)
+                conn.commit()  # the foreign keys are checked
                 written += len(comment_rows)
                 post_rows, comment_rows = [], []
-        conn.commit()  # the foreign keys are checked; then the indexes
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("CREATE INDEX post_search ON posts_post USING gin (search_vector)")
         cursor.execute("CREATE INDEX comment_search ON comments_comment USING gin (search_vector)")
