@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 
@@ -99,7 +100,10 @@ def pages(size: int) -> list[tuple[str, str]]:
         Comment.objects.published().values_list("author_name", flat=True).order_by("pk").first()
     )
     person_count = Comment.objects.published().filter(author_name=person).count()
-    names = Comment.objects.people().count()
+    # The whole people index goes from where a page starts: its last page is
+    # the one after the name a page's length before the end.
+    everyone = Comment.objects.people()
+    before_last = everyone[max(0, everyone.count() - per_page - 1)]["name"]
     months = PostMonth.objects.months()
     last = lambda n: max(1, -(-n // per_page))  # noqa: E731
     return [
@@ -114,7 +118,8 @@ def pages(size: int) -> list[tuple[str, str]]:
         ("author, page 1", author_url(byline)),
         ("author, last page", f"{author_url(byline)}?page={last(byline_posts)}"),
         ("people, page 1", reverse("comments:people")),
-        ("people, last page", f"{reverse('comments:people')}?page={last(names)}"),
+        ("people, last page", f"{reverse('comments:people')}?{urlencode({'after': before_last})}"),
+        ("people, from Z", f"{reverse('comments:people')}?letter=z"),
         ("people containing", f"{reverse('comments:people')}?q=dave"),
         ("person, page 1", person_url(person)),
         ("person, last page", f"{person_url(person)}?page={last(person_count)}"),

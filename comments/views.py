@@ -26,7 +26,7 @@ from comments.services import (
 )
 from posts.conditional import respond
 from posts.models import Post
-from posts.names import name_index, page_name, person_url
+from posts.names import LETTERS, NameFilter, name_index, names_from, page_name, person_url
 from posts.paging import MonthPaginator
 
 
@@ -192,10 +192,19 @@ def person(request, name: str | None = None):
 
 
 def people(request):
-    """Everyone who has a published comment, A to Z, with a filter box."""
-    form, page = name_index(request, Comment.objects.people, field="name", url_of=person_url)
-    context = {"page_obj": page, "form": form}
-    return respond(request, page, lambda: render(request, "comments/people.html", context))
+    """Everyone who has a published comment, A to Z, with a filter box. The
+    whole index goes by letter and by "next names", from where a page starts:
+    tens of thousands of names cost what a hundred do. A filter's few names
+    are numbered pages."""
+    filter_form = NameFilter(request.GET)
+    if not filter_form.is_valid() or filter_form.cleaned_data["q"]:
+        form, page = name_index(request, Comment.objects.people, field="name", url_of=person_url)
+        context = {"page_obj": page, "form": form}
+        return respond(request, page, lambda: render(request, "comments/people.html", context))
+    names = names_from(request, Comment.objects.people(keyed=True), field="name",
+                       url_of=person_url, per_page=settings.RESULTS_PER_PAGE)  # fmt: skip
+    context = {"names": names, "form": filter_form, "letters": LETTERS}
+    return respond(request, names.rows, lambda: render(request, "comments/people.html", context))
 
 
 @require_http_methods(["GET", "POST"])

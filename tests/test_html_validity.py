@@ -71,6 +71,7 @@ def test_the_reader_pages_are_valid_html(client, tmp_path, settings):
         "archive index": "/archive/",
         "authors": "/authors/",
         "people index": "/people/?q=a",
+        "people index, by letter": "/people/?letter=s",
         # An export's: its HTML, tags, mentions; and a post made from a Disqus thread.
         "post from WordPress": Post.objects.get(
             source_key="wordpress:millrace.example:post:41"
