@@ -287,8 +287,13 @@ class PostMonthQuerySet(models.QuerySet["PostMonth"]):
         return list(rows)
 
     def months(self) -> list[tuple[datetime.date, int]]:
-        """[(first of month, posts), …] newest first, months with posts only."""
-        return [(row["month"], row["posts"]) for row in self.totals()]
+        """[(first of month, posts), …] newest first, months with posts only:
+        the posts' sums alone, as plain tuples (a long archive has hundreds)."""
+        rows = (
+            self.order_by().values("month").annotate(n=Sum("posts"))
+            .filter(n__gt=0).order_by("-month").values_list("month", "n")
+        )  # fmt: skip
+        return list(rows)
 
 
 def archive_summary(totals: list[dict]) -> dict:

@@ -11,6 +11,7 @@ from posts.conditional import Tagged, respond
 from posts.models import Post, PostMonth, archive_summary
 from posts.names import author_url, name_index, page_name
 from posts.paging import MonthPaginator, month_start
+from posts.templatetags.archive import months_digest
 
 
 class LastPageMixin:
@@ -76,9 +77,10 @@ class PostListView(Tagged, LastPageMixin, ListView):
 def archive_index(request):
     """Every year and month with its number of posts."""
     years = Post.objects.months()
-    return respond(
-        request, years, lambda: render(request, "posts/archive_index.html", {"years": years})
-    )
+    return respond(  # tagged by the months' digest: hundreds of them in a long archive
+        request, months_digest(years),
+        lambda: render(request, "posts/archive_index.html", {"years": years}),
+    )  # fmt: skip
 
 
 def authors_index(request):

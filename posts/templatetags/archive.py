@@ -1,11 +1,14 @@
-from functools import cache
+import hashlib
+from functools import cache as once
 
 from django import template
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from posts import names
+from posts.conditional import release
 from posts.jinja import jinja2_environment
 from posts.times import machine_time, zone_named
 
@@ -36,7 +39,7 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 
-@cache
+@once
 def _patterns() -> tuple[str, str]:
     # Reversed once, filled in per link: an archive lists hundreds of months.
     year = reverse("posts:year", kwargs={"year": "0000"}).replace("0000", "{}")
@@ -44,12 +47,23 @@ def _patterns() -> tuple[str, str]:
     return year, month.replace("0000", "{}", 1).replace("00", "{}", 1)
 
 
+def months_digest(years) -> str:
+    """What identifies the months' list: a repr of dates and ints is stable."""
+    return hashlib.blake2b(repr(years).encode(), digest_size=16).hexdigest()
+
+
 @register.simple_tag
 def archive_months(years) -> SafeString:
-    """Every year and month with its posts, linked (years: Post.objects.months())."""
-    year_url, month_url = _patterns()
-    template = jinja2_environment().get_template("posts/archive_months.jinja")
-    html = template.render(
-        years=years, year_url=year_url, month_url=month_url, month_names=MONTH_NAMES
-    )
+    """Every year and month with its posts, linked (years: Post.objects.months()).
+    Hundreds of months in a long archive: the markup is kept in the cache
+    under a digest of the months, and written again only when they change."""
+    key = f"archive-months:{release()}:{months_digest(years)}"  # new code, new markup
+    html = cache.get(key)
+    if html is None:
+        year_url, month_url = _patterns()
+        template = jinja2_environment().get_template("posts/archive_months.jinja")
+        html = template.render(
+            years=years, year_url=year_url, month_url=month_url, month_names=MONTH_NAMES
+        )
+        cache.set(key, html, 24 * 3600)
     return mark_safe(html)  # Jinja2 escaped what it wrote
