@@ -108,10 +108,10 @@ class _Images(HTMLParser):
         self.out.append(f"&#{name};")
 
     def handle_comment(self, data):
-        pass  # WordPress's block markers, and anything else: never shown
+        """Left out: WordPress's block markers, like any comment, are never shown."""
 
     def unknown_decl(self, data):
-        pass
+        """Left out: a CDATA section or declaration inside a body shows nothing."""
 
 
 def _images_as_links(html: str) -> str:

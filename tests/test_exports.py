@@ -1,18 +1,17 @@
 """Sites' exports, WordPress (WXR) and Disqus, end to end: the real command on
 real files into PostgreSQL, and the pages readers then see."""
 
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from comments.models import Comment, Status
 from importers.html import Sanitiser, paragraphs
 from posts.models import Mention, Post
 from tests.conftest import ARCHIVES
+from tests.test_import_command import run
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +19,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WXR = EXAMPLES / "exports" / "millrace-wordpress.xml"
 DISQUS = EXAMPLES / "exports" / "millrace-disqus.xml"
 CAPTURES = EXAMPLES / "archives"
-
-
-def run(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_archive", *map(str, args), stdout=out, stderr=err)
-    except CommandError as error:
-        return out.getvalue(), err.getvalue(), error
-    return out.getvalue(), err.getvalue(), None
 
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>

@@ -12,8 +12,9 @@ from posts.models import Post
 from tests.conftest import ARCHIVES, SAMPLE_COMMENTS, SAMPLE_POSTS
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_importers_on_the_same_folder_duplicate_nothing():
+def two_at_once(*args: str) -> list[str]:
+    """import_archive ARGS run by two threads at the same moment, each on its
+    own connection; their outputs (the first error, if any, is raised)."""
     barrier = threading.Barrier(2)
     outputs, errors = [], []
 
@@ -21,10 +22,9 @@ def test_two_importers_on_the_same_folder_duplicate_nothing():
         out = io.StringIO()
         try:
             barrier.wait()
-            # One capture per transaction maximises the interleaving.
-            call_command("import_archive", str(ARCHIVES), "--batch-size", "1", stdout=out)
+            call_command("import_archive", *args, stdout=out)
             outputs.append(out.getvalue())
-        except Exception as error:  # reported by the assertion below
+        except Exception as error:  # raised below, in the test's thread
             errors.append(error)
         finally:
             connection.close()
@@ -34,8 +34,14 @@ def test_two_importers_on_the_same_folder_duplicate_nothing():
         thread.start()
     for thread in threads:
         thread.join()
-
     assert errors == []
+    return outputs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_importers_on_the_same_folder_duplicate_nothing():
+    # One capture per transaction maximises the interleaving.
+    outputs = two_at_once(str(ARCHIVES), "--batch-size", "1")
     assert Post.objects.count() == SAMPLE_POSTS
     assert Comment.objects.count() == SAMPLE_COMMENTS
     created = sum(int(out.split("Posts: ")[1].split(" created")[0]) for out in outputs)
@@ -45,25 +51,7 @@ def test_two_importers_on_the_same_folder_duplicate_nothing():
 @pytest.mark.django_db(transaction=True)
 def test_two_importers_of_the_same_exports_duplicate_nothing():
     exports = ARCHIVES.parent.parent.parent / "examples" / "exports"
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def importer():
-        try:
-            barrier.wait()
-            call_command("import_archive", str(exports), stdout=io.StringIO())
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=importer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    two_at_once(str(exports))
     call_command("import_archive", str(exports), stdout=io.StringIO())  # and once alone
     keys = list(Comment.objects.values_list("source_key", flat=True))
     assert len(keys) == len(set(keys)) == 16
