@@ -23,6 +23,7 @@ from importers.exported import (
     Skipped,
     byline_time,
     elements,
+    orphan,
     signature_time,
     text,
 )
@@ -130,11 +131,7 @@ class Reader:
                     yield self.post(threads[ready_thread], held.pop(ready_thread))
         for parent_id, orphans in waiting.items():
             for thread_id, comment in orphans:
-                self.warnings.append(
-                    f"{self.path}:{comment.line}: warning: comment {comment.source_id} answers "
-                    f"comment {parent_id}, which is not in the export; shown as a comment on "
-                    "the post"
-                )
+                self.warnings.append(orphan(self.path, comment, parent_id))
                 comment.parent_id = None
                 held.setdefault(thread_id, []).append(comment)
         for thread_id, comments in held.items():

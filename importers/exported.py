@@ -129,6 +129,15 @@ class Skipped:
         return ", ".join(f"{reason}: {n}" for reason, n in sorted(self.counts.items()))
 
 
+def orphan(path: str, comment: ExportedComment, parent_id: str) -> str:
+    """The warning for a reply whose parent the export lacks; it becomes a
+    comment on the post."""
+    return (
+        f"{path}:{comment.line}: warning: comment {comment.source_id} answers comment "
+        f"{parent_id}, which is not in the export; shown as a comment on the post"
+    )
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 

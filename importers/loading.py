@@ -422,17 +422,13 @@ def copy_rows(model, objects: Sequence, fields: Sequence[str] | None = None) -> 
         return values
 
     with connection.cursor() as cursor:
-        _copy(cursor, model, fields, (row(one) for one in objects))
+        copy_tuples(cursor, model, fields, (row(one) for one in objects))
     for one in objects:
         one._state.adding = False
 
 
 def copy_tuples(cursor, model, fields: Sequence[str], rows) -> None:
     """Write rows (in `fields`' order) with one binary COPY."""
-    _copy(cursor, model, fields, rows)
-
-
-def _copy(cursor, model, fields: Sequence[str], rows) -> None:
     # Binary COPY: PostgreSQL's fastest way in, and no text escaping of bytea.
     table = model._meta.db_table
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
@@ -464,4 +460,4 @@ def _insert_comments(rows: list[tuple]) -> None:
     if not rows:
         return
     with connection.cursor() as cursor:
-        _copy(cursor, Comment, _COMMENT_FIELDS, rows)
+        copy_tuples(cursor, Comment, _COMMENT_FIELDS, rows)

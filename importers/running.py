@@ -291,18 +291,14 @@ def export_reader(kind: str, path: str, zone: ZoneInfo, *, pages: bool, pings: b
 def read_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pings: bool,
                 each) -> ExportReport:  # fmt: skip
     """Parse an export, calling `each` with every post (the dry run)."""
-    report = ExportReport(source.name)
+
+    def parse(file, posts) -> list[Outcome]:
+        for post in posts:
+            each(post)
+        return []
+
     reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
-    try:
-        with open_export(source) as file:
-            for post in reader.posts(file):
-                each(post)
-    except ArchiveError as error:
-        report.error = Failure(source.name, str(error))
-    except OSError as error:
-        report.error = Failure(source.name, f"{source.name}: cannot read: {error.strerror}")
-    report.warnings, report.skipped = reader.warnings, str(reader.skipped)
-    return report
+    return _read(source, reader, ExportReport(source.name, kind), parse)
 
 
 def import_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pings: bool,
@@ -311,25 +307,29 @@ def import_export(source: Source, kind: str, zone: ZoneInfo, *, pages: bool, pin
     Another importer that took the same posts or comments a moment earlier
     (the unique constraints are the arbiter) means reading it again, to find
     them written."""
+
+    def write(file, posts) -> list[Outcome]:
+        digest = file_digest(file)  # read through, then back at the start for the posts
+        return write_export(posts, path=source.name, digest=digest, run_id=run_id)
+
     for attempt in range(3):
         report = ExportReport(source.name, kind)
         reader = export_reader(kind, source.name, zone, pages=pages, pings=pings)
         try:
-            return _import_export(source, reader, report, run_id)
+            return _read(source, reader, report, write)
         except IntegrityError as error:
             if attempt == 2:
-                report.error = Failure(source.name, f"{source.name}: the database refused it: "
-                                                    f"{first_line(error)}")  # fmt: skip
+                report.error = _refused(source, error)
     return report
 
 
-def _import_export(source: Source, reader, report: ExportReport, run_id: int | None):
+def _read(source: Source, reader, report: ExportReport, work) -> ExportReport:
+    """`work(file, posts)` on the open export, its outcomes the report's;
+    its refusals (parser, file, database, but a lost race, which the caller
+    retries) become the report's error."""
     try:
         with open_export(source) as file:
-            digest = file_digest(file)
-            report.outcomes = write_export(
-                reader.posts(file), path=source.name, digest=digest, run_id=run_id
-            )
+            report.outcomes = work(file, reader.posts(file))
     except IntegrityError:
         raise
     except ArchiveError as error:
@@ -339,8 +339,11 @@ def _import_export(source: Source, reader, report: ExportReport, run_id: int | N
     except DatabaseError as error:
         if not connection.is_usable():
             raise DatabaseUnreachable(first_line(error)) from None
-        report.error = Failure(source.name, f"{source.name}: the database refused it: "
-                                            f"{first_line(error)}")  # fmt: skip
+        report.error = _refused(source, error)
     if report.error is None:
         report.warnings, report.skipped = reader.warnings, str(reader.skipped)
     return report
+
+
+def _refused(source: Source, error: DatabaseError) -> Failure:
+    return Failure(source.name, f"{source.name}: the database refused it: {first_line(error)}")

@@ -25,6 +25,7 @@ from importers.exported import (
     Skipped,
     byline_time,
     elements,
+    orphan,
     signature_time,
     text,
 )
@@ -220,11 +221,7 @@ class Reader:
             if comment.parent_id is not None and (
                 comment.parent_id not in ids or comment.parent_id == comment.source_id
             ):
-                self.warnings.append(
-                    f"{self.path}:{comment.line}: warning: comment {comment.source_id} answers "
-                    f"comment {comment.parent_id}, which is not in the export; shown as a "
-                    "comment on the post"
-                )
+                self.warnings.append(orphan(self.path, comment, comment.parent_id))
                 comment.parent_id = None
 
 
