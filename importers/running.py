@@ -190,10 +190,6 @@ def _import_in_parallel(
     jobs: int,
     run_id: int | None,
 ) -> Iterator[Report]:
-    shares: list[list[Source | MissingPath]] = [[] for _ in range(jobs)]
-    for source in sources:
-        shares[_share(source, jobs)].append(source)
-
     # Fork: the workers start at once with this process's settings (a test
     # database's name included). No connection may cross the fork.
     connections.close_all()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +16,8 @@ from django.db import transaction
 
 from comments.models import Comment
 from importers.models import ImportRun
-from importers.running import usable_jobs
+from importers.running import run_import, usable_jobs
+from importers.sources import Sources
 from posts.models import Post
 from tests.conftest import (
     ARCHIVES,
@@ -119,6 +121,25 @@ def test_several_processes_import_exactly_what_one_does(folder):
     again = import_in_a_process(folder, "--jobs", "2", "--batch-size", "1")
     assert f"Files: 0 imported, {SAMPLE_FILES + 3} unchanged, 0 failed." in again.stdout
     assert snapshot() == expected
+
+
+def test_a_parallel_import_leaves_the_walk_of_the_files_to_its_workers(folder):
+    """The parent holds no list of the archive's files, nor reads them: its
+    memory, which every forked worker starts with, must not grow with the archive."""
+
+    class Walked:
+        def __init__(self) -> None:
+            self.walks = 0  # in the process that walks: a worker's count stays its own
+
+        def __iter__(self):
+            self.walks += 1
+            return iter(Sources([str(folder)]))
+
+    sources = Walked()
+    reports = list(run_import(sources, zone=ZoneInfo("America/New_York"), batch_size=1, jobs=2))
+    assert sum(report.files for report in reports) == SAMPLE_FILES + 3
+    assert Post.objects.count() == SAMPLE_POSTS
+    assert sources.walks == 0
 
 
 def test_how_many_processes_an_import_uses(monkeypatch):
