@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -16,8 +15,7 @@ from django.db import transaction
 
 from comments.models import Comment
 from importers.models import ImportRun
-from importers.running import run_import, usable_jobs
-from importers.sources import Sources
+from importers.running import usable_jobs
 from posts.models import Post
 from tests.conftest import (
     ARCHIVES,
@@ -123,23 +121,38 @@ def test_several_processes_import_exactly_what_one_does(folder):
     assert snapshot() == expected
 
 
+WALKS = """
+import sys
+from zoneinfo import ZoneInfo
+import django
+django.setup()
+from importers.running import run_import
+from importers.sources import Sources
+
+class Walked:
+    walks = 0  # in the process that walks: a worker's count stays its own
+
+    def __iter__(self):
+        Walked.walks += 1
+        return iter(Sources([sys.argv[1]]))
+
+zone = ZoneInfo("America/New_York")
+reports = list(run_import(Walked(), zone=zone, batch_size=1, jobs=2))
+print(sum(report.files for report in reports), Walked.walks)
+"""
+
+
 def test_a_parallel_import_leaves_the_walk_of_the_files_to_its_workers(folder):
     """The parent holds no list of the archive's files, nor reads them: its
     memory, which every forked worker starts with, must not grow with the archive."""
-
-    class Walked:
-        def __init__(self) -> None:
-            self.walks = 0  # in the process that walks: a worker's count stays its own
-
-        def __iter__(self):
-            self.walks += 1
-            return iter(Sources([str(folder)]))
-
-    sources = Walked()
-    reports = list(run_import(sources, zone=ZoneInfo("America/New_York"), batch_size=1, jobs=2))
-    assert sum(report.files for report in reports) == SAMPLE_FILES + 3
+    env = {**command_env(), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", WALKS, str(folder)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(SAMPLE_FILES + 3), "0"]
     assert Post.objects.count() == SAMPLE_POSTS
-    assert sources.walks == 0
 
 
 def test_how_many_processes_an_import_uses(monkeypatch):
