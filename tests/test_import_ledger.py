@@ -59,7 +59,12 @@ def test_a_run_records_every_file_and_what_it_wrote(capture_file):
     assert run.user == getpass.getuser()
     assert run.pid == os.getpid()
     assert run.paths == [str(ARCHIVES), str(bad), str(bad.parent / "pipe.txt")]
-    assert run.options == {"timezone": "America/New_York", "batch_size": 200, "jobs": 1}
+    assert run.options == {
+        "timezone": "America/New_York",
+        "batch_size": 200,
+        "jobs": 1,
+        "bulk": False,
+    }
     assert run.ended_at >= run.started_at
     files = {entry.path: entry for entry in run.files.all()}
     assert len(files) == SAMPLE_FILES + 1  # the pipe was skipped, with a warning

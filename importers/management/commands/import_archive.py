@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, OperationalError, connection
 
+from importers import bulk
 from importers.ledger import (
     Counts,
     UndoRefused,
@@ -108,6 +109,13 @@ class Command(BaseCommand):
             help="Processes writing at once on PostgreSQL (default: one per CPU, %(default)s; "
             "at most one per batch of files).",
         )
+        parser.add_argument(
+            "--no-bulk",
+            action="store_true",
+            help=f"Into an empty archive, {bulk.BULK_FILES:,} captures or more are loaded in bulk, "
+            "the search and page indexes built once at the end: this keeps them up to date "
+            "row by row instead.",
+        )
 
     def handle(self, *, paths, dry_run, json, timezone, quiet, batch_size, jobs, **options):
         self.exports_options = {"pages": options["pages"], "pings": not options["no_pings"]}
@@ -136,7 +144,8 @@ class Command(BaseCommand):
                 self.dry_run_export(source, kind, zone, json=json, quiet=quiet)
         else:
             self.write(sources, paths, zone=zone, batch_size=batch_size, jobs=jobs,
-                       verbosity=options["verbosity"], exports=exports, quiet=quiet)  # fmt: skip
+                       verbosity=options["verbosity"], exports=exports, quiet=quiet,
+                       use_bulk=not options["no_bulk"])  # fmt: skip
         self.progress.done()
 
         if not (quiet or json):
@@ -150,20 +159,33 @@ class Command(BaseCommand):
             )
 
     def write(self, sources, paths, *, zone, batch_size: int, jobs: int, verbosity: int,
-              exports=(), quiet: bool = False) -> None:  # fmt: skip
+              exports=(), quiet: bool = False, use_bulk: bool = True) -> None:  # fmt: skip
         """Import for real, recording the run in the ledger."""
         jobs = usable_jobs(jobs, len(sources), batch_size)
         if verbosity >= 2:
             self.stdout.write(f"Writing {len(sources)} files with {plural(jobs, 'process')}.")
-        options = {"timezone": zone.key, "batch_size": batch_size, "jobs": jobs}
         try:
             connection.ensure_connection()
+            # An earlier first load stopped halfway left page indexes out.
+            if restored := bulk.restore():
+                self.stdout.write("Built again what an import stopped halfway had left "
+                                  f"out: {', '.join(restored)}.")  # fmt: skip
+            in_bulk = use_bulk and bulk.applies(len(sources))
+            options = {"timezone": zone.key, "batch_size": batch_size, "jobs": jobs,
+                       "bulk": in_bulk}  # fmt: skip
             self.run = start_run(paths=[os.path.abspath(p) for p in paths], options=options)
             if len(sources):
-                for report in run_import(
-                    sources, zone=zone, batch_size=batch_size, jobs=jobs, run_id=self.run.pk
-                ):
-                    self.absorb(report)
+                with bulk.bulk_load() if in_bulk else contextlib.nullcontext():
+                    for report in run_import(
+                        sources, zone=zone, batch_size=batch_size, jobs=jobs, run_id=self.run.pk
+                    ):
+                        self.absorb(report)
+                    if in_bulk and not quiet:
+                        with self.progress.aside():
+                            self.stdout.write(
+                                "A first load into an empty archive: building the search and "
+                                "page indexes over everything written."
+                            )
             for source, kind in exports:
                 self.absorb_export(
                     import_export(source, kind, zone, run_id=self.run.pk, **self.exports_options),
