@@ -69,10 +69,9 @@ def _foreign_key(constraints: dict, field) -> str | None:
 
 
 def _constraints(cursor) -> dict:
-    tables = {model: model._meta.db_table for model in _MODELS}
     return {
-        model: connection.introspection.get_constraints(cursor, table)
-        for model, table in tables.items()
+        model: connection.introspection.get_constraints(cursor, model._meta.db_table)
+        for model in _MODELS
     }
 
 
@@ -102,21 +101,29 @@ def matches_models(state) -> bool:
 def missing() -> list[str]:
     """The names of the secondary indexes and foreign keys the database lacks."""
     with connection.cursor() as cursor:
-        return _missing(_constraints(cursor))
+        return _names(*_absent(_constraints(cursor)))
 
 
-def _missing(present: dict) -> list[str]:
-    names = [
-        index.name
+def _names(indexes: list, keys: list) -> list[str]:
+    return [index.name for _, index in indexes] + [
+        f"{model._meta.db_table}.{field.column} foreign key" for model, field in keys
+    ]
+
+
+def _absent(present: dict) -> tuple[list, list]:
+    """(model, index) and (model, field) pairs of what `present` lacks."""
+    indexes = [
+        (model, index)
         for model in _MODELS
         for index in _secondary(model)
         if index.name not in present[model]
     ]
-    for model, name in _FOREIGN_KEYS:
-        field = _field(model, name)
-        if _foreign_key(present[model], field) is None:
-            names.append(f"{model._meta.db_table}.{field.column} foreign key")
-    return names
+    keys = [
+        (model, field)
+        for model, field in ((model, _field(model, name)) for model, name in _FOREIGN_KEYS)
+        if _foreign_key(present[model], field) is None
+    ]
+    return indexes, keys
 
 
 def restore() -> list[str]:
@@ -132,24 +139,21 @@ def restore() -> list[str]:
         # Two importers finishing at once: the second waits, then finds them built.
         tables = ", ".join(model._meta.db_table for model in _MODELS)
         cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-        present = _constraints(cursor)
-        built = _missing(present)
+        indexes, keys = _absent(_constraints(cursor))
+        if not (built := _names(indexes, keys)):
+            return []
         # Sorting in memory rather than on disk; for this transaction only.
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         # A caller's transaction that wrote rows (a test's, say) still owes
         # their deferred checks, and PostgreSQL alters no table that does:
         # make them now. Every deferrable constraint Django makes starts deferred.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for model in _MODELS:
-            for index in _secondary(model):
-                if index.name not in present[model]:
-                    editor.add_index(model, index)
-        for model, name in _FOREIGN_KEYS:
-            field = _field(model, name)
-            if _foreign_key(present[model], field) is None:
-                # Django's own statement and name for the key, as migrations write it;
-                # adding it checks every row in one pass.
-                editor.execute(editor._create_fk_sql(model, field, _FK_SUFFIX))  # type: ignore[attr-defined]
+        for model, index in indexes:
+            editor.add_index(model, index)
+        for model, field in keys:
+            # Django's own statement and name for the key, as migrations write it;
+            # adding it checks every row in one pass.
+            editor.execute(editor._create_fk_sql(model, field, _FK_SUFFIX))  # type: ignore[attr-defined]
         cursor.execute(f"ANALYZE {tables}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     return built
