@@ -6,6 +6,8 @@ from bisect import bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
+
 from comments.models import Comment, Status
 from comments.paths import SEGMENT_SIZE
 
@@ -208,8 +210,11 @@ class PagePosition:
     last: int
 
     @property
-    def numbers(self) -> range:
-        return range(1, self.count + 1)
+    def numbers(self) -> list[int | str]:
+        """The pages to link: both ends and three either side of this one,
+        with "…" for the runs between (Django's elided page range)."""
+        pages = Paginator(range(self.count), 1)
+        return list(pages.get_elided_page_range(self.number, on_each_side=3, on_ends=2))
 
 
 def _thread_end(entries: list[ThreadEntry], start: int) -> int:

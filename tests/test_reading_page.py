@@ -157,6 +157,26 @@ def test_long_threads_are_cut_between_top_level_threads(client, long_thread):
     assert client.get(f"{url}?page=x").status_code == 404
 
 
+def test_a_thread_of_many_pages_links_its_ends_and_the_pages_near_the_one_shown(client, settings):
+    settings.COMMENTS_PER_PAGE = 1
+    post = PostFactory()
+    for n in range(20):
+        reply(post=post, author_name=f"Reader {n}")
+    html = client.get(f"{post.get_absolute_url()}?page=10").content.decode()
+    pager = html.split('<nav class="thread-pages"')[1].split("</nav>")[0]
+    links = re.findall(r'<a href="\?page=(\d+)#comments"( rel="\w+")?', pager)
+    assert [int(n) for n, _ in links] == [1, 2, 7, 8, 9, 11, 12, 13, 19, 20]
+    assert dict(links)["9"] == ' rel="prev"'
+    assert dict(links)["11"] == ' rel="next"'
+    assert pager.count('<span class="gap">…</span>') == 2
+    assert '<span aria-current="page">10</span>' in pager
+    first = client.get(post.get_absolute_url()).content.decode()
+    pager = first.split('<nav class="thread-pages"')[1].split("</nav>")[0]
+    assert pager.count("…") == 1
+    assert "?page=20#" in pager
+    assert "?page=10#" not in pager
+
+
 def test_a_thread_larger_than_a_page_is_kept_whole(client, long_thread, settings):
     settings.COMMENTS_PER_PAGE = 2
     post, threads = long_thread
