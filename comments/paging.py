@@ -6,13 +6,15 @@ thread (Thread, kept by a trigger) by its published comments (ThreadIndex),
 and that index and the quotations of each page are cached under the version:
 a page then reads only its own range of paths, and finding the page of a
 comment reads only that comment, however long the thread. Whenever the cache
-has neither, the whole thread is read once, as a short thread's is.
+has neither, the thread's published comments are read once, as plain values,
+to work them out again.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -54,13 +56,12 @@ def thread_page(request, post: Post, number: int) -> ThreadPage | None:
     staff = is_moderator(request.user)
     if post.comment_count < LONG_THREAD:
         return _short_page(post, number, own, staff)
-    index, quotes, rows = _long_thread(post, number)
+    index, quotes = _long_thread(post, number)
     if number > index.count:
         return None
-    if rows is None:
-        start, end = index.bounds(number)
-        rows = Comment.objects.thread(post).filter(path__gte=start)
-        rows = list(rows.filter(path__lt=end) if end is not None else rows)
+    start, end = index.bounds(number)
+    rows = Comment.objects.thread(post).filter(path__gte=start)
+    rows = list(rows.filter(path__lt=end) if end is not None else rows)
     entries = visible_thread(rows, own=own, staff=staff)
     shown = sum(not entry.placeholder for entry in entries)
     before = index.before[number - 1]
@@ -83,7 +84,7 @@ def page_of(request, comment: Comment) -> int | None:
         return None
     if getattr(comment, "thread_version", None) is not None:  # read with it: with_version
         post.thread_version = comment.thread_version
-    index, _, _ = _long_thread(post, None)
+    index, _ = _long_thread(post, None)
     return index.page_of(comment.path)
 
 
@@ -105,7 +106,7 @@ def _quotes(post: Post, comments: list[Comment]) -> dict[int, dict[int, Source]]
     its version as a long thread's are (a reader's own held comment, or
     staff's view of hidden ones, quotes nothing until published)."""
     published = [comment for comment in comments if comment.is_published]
-    key = f"{_key(post)}:quotes"
+    key = f"{thread_key(post)}:quotes"
     found = cache.get(key)
     if found is None:
         found = find_quotes(post.body, published)
@@ -182,7 +183,7 @@ def with_version(rows, post: str = "pk"):
     return rows.annotate(thread_version=Subquery(version))
 
 
-def _key(post: Post) -> str:
+def thread_key(post: Post) -> str:
     """What a thread's cached pages and quotations are kept under: any change
     to its comments (the version) or to the post's text makes a new key."""
     version = getattr(post, "thread_version", None)
@@ -192,34 +193,49 @@ def _key(post: Post) -> str:
     return f"thread:{post.pk}:{version}:{changed}:{settings.COMMENTS_PER_PAGE}:{MIN_WORDS}"
 
 
-def _long_thread(post: Post, number: int | None):
-    """(index, page `number`'s quotes, the whole thread's rows if they had to
-    be read, else None)."""
-    key = _key(post)
+class Published(NamedTuple):
+    """What a long thread's cut and quotations need of a published comment:
+    read as plain values, since a model instance costs more than the work."""
+
+    pk: int
+    path: bytes
+    imported: bool
+    posted: datetime.datetime
+    number: int
+    author_name: str
+    body: str
+
+
+def _long_thread(post: Post, number: int | None) -> tuple[ThreadIndex, Quotes]:
+    """The thread's index and page `number`'s quotations (none without a
+    number), from the cache or worked out from its published comments."""
+    key = thread_key(post)
     wanted = [f"{key}:index"] + ([f"{key}:quotes:{number}"] if number else [])
     found = cache.get_many(wanted)
     if len(found) == len(wanted):
-        quotes = found[wanted[1]] if number else ({}, {})
-        return found[wanted[0]], quotes, None
-    rows = list(Comment.objects.thread(post))
-    published = [row for row in rows if row.is_published]
-    index = ThreadIndex.of(((row.path, row.is_imported) for row in published),
+        return found[wanted[0]], found[wanted[1]] if number else ({}, {})
+    rows = (
+        Comment.objects.filter(post=post, status=Comment.Status.PUBLISHED)
+        .order_by("path")
+        .values_list("pk", "path", "fingerprint", "posted", "number", "author_name", "body")
+    )
+    published = [
+        Published(pk, bytes(path), fingerprint != "", posted, number_, name, body)
+        for pk, path, fingerprint, posted, number_, name, body in rows
+    ]
+    index = ThreadIndex.of(((row.path, row.imported) for row in published),
                            settings.COMMENTS_PER_PAGE)  # fmt: skip
     by_page = _quotes_by_page(post, published, index)
     cache.set_many(
         {f"{key}:index": index} | {f"{key}:quotes:{n}": q for n, q in by_page.items()},
         CACHE_SECONDS,
     )
-    if number is None or number > index.count:
-        return index, ({}, {}), None
-    start, end = index.bounds(number)
-    on_page = [
-        row for row in rows if bytes(row.path) >= start and (end is None or bytes(row.path) < end)
-    ]
-    return index, by_page[number], on_page
+    return index, by_page.get(number, ({}, {})) if number else ({}, {})
 
 
-def _quotes_by_page(post: Post, published: list[Comment], index: ThreadIndex) -> dict[int, Quotes]:
+def _quotes_by_page(
+    post: Post, published: list[Published], index: ThreadIndex
+) -> dict[int, Quotes]:
     """Each page's quotations, and the pages of the comments they quote."""
     page_of_comment = {row.pk: index.page_of(row.path) for row in published}
     by_page: dict[int, Quotes] = {n: ({}, {}) for n in range(1, index.count + 1)}

@@ -56,6 +56,16 @@ def test_a_run_of_whole_sentences_or_a_whole_paragraph_is_a_quotation():
     assert quotes == {1: {0: POST}, 2: {0: POST}}  # "No." stays Bob's own
 
 
+def test_a_short_paragraph_does_not_hide_a_later_one_opening_with_the_same_words():
+    bob = "No way. The vote was 244 to 188 tonight. Nobody saw it coming at all."
+    quotes = find_quotes(POST_BODY, [
+        comment(1, "Ann", "No way.", 1),
+        comment(2, "Bob", bob, 2),
+        comment(3, "Cy", "No way. The vote was 244 to 188 tonight.\n\nIndeed.", 3),
+    ])  # fmt: skip
+    assert quotes == {3: {0: Source(2, "Bob")}}
+
+
 def test_part_of_a_sentence_or_a_short_line_is_not_a_quotation():
     comments = [
         comment(1, "Ann", "Republican voted for it. That is", 1),  # not whole sentences
