@@ -6,14 +6,13 @@ import datetime
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.paging import PageState, page_state, thread_page, with_version
+from comments.paging import PageState, page_state, with_version
 from comments.readers import OwnComments, is_moderator
-from comments.rendering import ThreadContext
+from comments.rendering import thread_section
 from comments.search import search
 from comments.search_form import SearchForm
 from comments.views import comment_form
@@ -44,27 +43,17 @@ def _post_page(request, state: PageState, number: int):
     post = get_object_or_404(with_version(Post.objects.all()), pk=state.post_id)
     previous_post, next_post = state.older, state.newer
     moderator = is_moderator(request.user)
-    page = thread_page(request, post, number)
-    if page is None:
+    thread = thread_section(request, post, number, moderator=moderator)
+    if thread is None:
         raise Http404("The thread has no such page.")
     context = {
         "post": post,
-        "comments": page.entries,
-        "thread": ThreadContext(
-            post_zone=post.zone,
-            quotes=page.quotes,
-            pages=page.pages,
-            page=number,
-            imported_post=post.is_imported,
-            editable_since=OwnComments.of(request).editable_since,
-            moderator=moderator,
-            csrf_token=get_token(request) if moderator else "",
-        ),
+        "thread": thread.html,
         "moderator": moderator,
-        "comment_count": page.total,
-        "imported_count": page.imported,
-        "live_count": page.total - page.imported,
-        "thread_page": page.position,
+        "comment_count": thread.total,
+        "imported_count": thread.imported,
+        "live_count": thread.total - thread.imported,
+        "thread_page": thread.position,
         "feed_url": reverse("comments:post-feed", kwargs=post.url_kwargs()),
         "atom_url": reverse("comments:post-feed-atom", kwargs=post.url_kwargs()),
         "previous_post": previous_post,

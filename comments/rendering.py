@@ -1,7 +1,10 @@
 """A thread's markup, from templates/comments/thread.jinja.
 
 A thread is the one loop on the site that runs thousands of times per page.
-Python works out what each comment shows (its nesting, quotations, times,
+What most readers see of a page of it (no moderator's controls, no held
+comment or edit link of their own) is the same for all of them: it is
+written once per version of the thread and kept in the cache
+(thread_section). Python works out what each comment shows (its nesting, quotations, times,
 links and the reader's own actions); the template writes the markup and
 escapes everything a reader or an archive wrote. The template is Jinja2's,
 through Django's backend: it compiles to Python, where Django's engine
@@ -17,14 +20,20 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from comments.models import Comment, Status
 from comments.moderation import actions_for
+from comments.paging import CACHE_SECONDS, thread_key, thread_page
 from comments.quotes import Source
-from comments.threads import ThreadEntry
+from comments.readers import OwnComments
+from comments.threads import PagePosition, ThreadEntry
+from posts.conditional import release
 from posts.jinja import jinja2_environment
+from posts.models import Post
 from posts.names import person_url
 from posts.text import Paragraph, paragraph
 from posts.times import clock, machine_time, zone_named
@@ -214,3 +223,46 @@ def thread_html(entries: Iterable[ThreadEntry], context: ThreadContext) -> SafeS
         )
     html = template.render(rows=rows, closing=closing, **urls)
     return mark_safe(html)  # the template's own output, escaped as it was written
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSection:
+    """A page of a post's thread as the post page shows it."""
+
+    html: SafeString  # the page's <li> items; empty if the thread shows nothing
+    position: PagePosition
+    total: int  # published comments in the thread
+    imported: int  # of them, from an archive
+
+
+def thread_section(request, post: Post, number: int, *, moderator: bool) -> ThreadSection | None:
+    """Page `number` of the post's thread, written for this reader; None if
+    the thread has no such page. Unless the reader moderates or wrote one of
+    the thread's comments, the page is the same for every reader: it is kept
+    in the cache under the thread's version (which any change to one of its
+    comments moves on, paging.thread_key) and the code's release, and read
+    from there by the next reader without a query."""
+    own = OwnComments.of(request)
+    key = None
+    if not moderator and not (own.ids and post.comments.filter(pk__in=own.ids).exists()):
+        key = f"{thread_key(post)}:html:{number}:{release()}"
+        if (found := cache.get(key)) is not None:
+            return found
+    page = thread_page(request, post, number)
+    if page is None:
+        return None
+    context = ThreadContext(
+        post_zone=post.zone,
+        quotes=page.quotes,
+        pages=page.pages,
+        page=number,
+        imported_post=post.is_imported,
+        editable_since=own.editable_since,
+        moderator=moderator,
+        csrf_token=get_token(request) if moderator else "",
+    )
+    html = thread_html(page.entries, context) if page.entries else SafeString("")
+    section = ThreadSection(html, page.position, page.total, page.imported)
+    if key is not None:
+        cache.set(key, section, CACHE_SECONDS)
+    return section

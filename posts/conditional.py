@@ -39,10 +39,17 @@ from django.utils.http import parse_etags
 TAGGED = "_afterword_tagged"  # set on responses CacheHeadersMiddleware finishes
 
 
-@cache
 def release() -> str:
-    """A digest of the code and templates the pages are written with: the
-    same in every process of one deployment, new with every change to them."""
+    """A digest of the code, templates and settings the pages are written
+    with: the same in every process of one deployment, new with every change
+    to them (a cache shared by processes outlives a deployment)."""
+    shaping = (settings.TIME_ZONE, settings.SITE_NAME, settings.COMMENTS_PER_PAGE,
+               settings.COMMENTS_EDIT_SECONDS, settings.FORCE_SCRIPT_NAME)  # fmt: skip
+    return hashlib.blake2b(f"{_code()}:{shaping!r}".encode(), digest_size=8).hexdigest()
+
+
+@cache
+def _code() -> str:
     root = Path(settings.BASE_DIR)
     digest = hashlib.blake2b(digest_size=8)
     for folder in ("templates", "posts", "comments", "config"):

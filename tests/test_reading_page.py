@@ -244,13 +244,16 @@ def test_thread_page_queries_do_not_grow_with_pages(
 def test_a_long_threads_page_reads_only_its_own_comments(client, indexed):
     post, threads = indexed
     url = f"{post.get_absolute_url()}?page=2"
-    client.get(url)  # the first reader reads the whole thread, once
+    client.get(post.get_absolute_url())  # the first reader reads the whole thread, once
     with CaptureQueriesContext(connection) as queries:
         html = client.get(url).content.decode()
     assert ids_on(html) == [c.pk for c in threads[2] + threads[3]]
     (thread_query,) = [q["sql"] for q in queries if "comments_comment" in q["sql"]]
     assert '"comments_comment"."path" >= ' in thread_query
     assert '"comments_comment"."path" < ' in thread_query
+    with CaptureQueriesContext(connection) as queries:  # the page is written now
+        assert ids_on(client.get(url).content.decode()) == ids_on(html)
+    assert not [q["sql"] for q in queries if "comments_comment" in q["sql"]]
     grandchild = threads[3][2]
     with CaptureQueriesContext(connection) as queries:
         response = client.get(grandchild.get_absolute_url())
@@ -388,3 +391,108 @@ def test_remembered_quotes_follow_every_edit(client):
     assert "quoting <a" in client.get(post.get_absolute_url()).content.decode()  # remembered
     Comment.objects.filter(pk=source.pk).update(body="Changed by a moderator.")
     assert "quoting <a" not in client.get(post.get_absolute_url()).content.decode()
+
+
+# The page readers share ------------------------------------------------------
+
+
+def thread_queries(client, url) -> tuple[str, list[str]]:
+    """The page, and the SQL of what it read of the comments."""
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    return html, [q["sql"] for q in queries if "comments_comment" in q["sql"]]
+
+
+def test_readers_who_see_a_thread_alike_share_one_writing_of_it():
+    post = PostFactory()
+    first = reply(post=post, author_name="Ann", body="First <b>words</b>.")
+    reply(first, author_name="Bob", body="An answer.")
+    url = post.get_absolute_url()
+    html, read = thread_queries(Client(), url)
+    assert read  # the first reader's page is written from the thread's rows
+    again, read = thread_queries(Client(), url)
+    assert read == []  # the next reader's comes from the cache, without a query
+    assert ids_on(again) == ids_on(html) == [first.pk, first.pk + 1]
+    assert "First &lt;b&gt;words&lt;/b&gt;." in again
+    assert text_of(again).count("2 comments") == 1
+
+
+def test_the_shared_page_changes_the_moment_a_comment_or_the_post_does():
+    post = PostFactory(body="The vote was close, and it was late in the night.")
+    first = reply(post=post, author_name="Ann", body="A first word.")
+    url = post.get_absolute_url()
+    reader = Client()
+
+    def page():
+        html = reader.get(url).content.decode()
+        assert ids_on(html) == ids_on(reader.get(url).content.decode())  # cached alike
+        return html
+
+    page()
+    second = reply(post=post, author_name="Bob", body="A second word.")
+    assert ids_on(page()) == [first.pk, second.pk]
+    Comment.objects.filter(pk=second.pk).update(body="Bob, edited.")
+    assert "Bob, edited." in page()
+    Comment.objects.filter(pk=first.pk).update(author_name="Ann Other")
+    assert "Ann Other" in page()
+    Comment.objects.filter(pk=second.pk).update(status=Status.REMOVED)
+    html = page()
+    assert ids_on(html) == [first.pk]
+    assert "1 comment" in text_of(html)
+    # The post's text is quoted too: an edit to it is seen at once.
+    Comment.objects.filter(pk=first.pk).update(body="Not one Republican voted for it at all.")
+    assert "<blockquote" not in page()
+    post.body += "\n\nNot one Republican voted for it at all."
+    post.save()
+    assert "<blockquote" in page()
+
+
+def test_a_reader_whose_comment_is_in_the_thread_and_a_moderator_get_pages_of_their_own(
+    django_user_model,
+):
+    post = PostFactory()
+    published = reply(post=post, author_name="Ann", body="Published.")
+    held = reply(post=post, author_name="Me", body="Mine, held.", status=Status.PENDING)
+    url = post.get_absolute_url()
+    anonymous = Client()
+    assert ids_on(anonymous.get(url).content.decode()) == [published.pk]  # now cached
+    author = Client()
+    session = author.session
+    session["comments.own"] = [held.pk]
+    session.save()
+    html = author.get(url).content.decode()
+    assert ids_on(html) == [published.pk, held.pk]
+    assert "Your comment is awaiting moderation." in text_of(html)
+    moderator = Client()
+    moderator.force_login(django_user_model.objects.create_superuser("mod", password="x"))
+    html = moderator.get(url).content.decode()
+    assert ids_on(html) == [published.pk, held.pk]
+    assert "/moderate/" in html
+    # Neither page was kept for the others.
+    html = anonymous.get(url).content.decode()
+    assert ids_on(html) == [published.pk]
+    assert "/moderate/" not in html
+    assert ids_on(Client().get(url).content.decode()) == [published.pk]
+
+
+def test_a_reader_whose_comments_are_elsewhere_shares_the_page(client):
+    post, elsewhere = PostFactory(), PostFactory()
+    published = reply(post=post, author_name="Ann", body="Published.")
+    mine = reply(post=elsewhere, author_name="Me", body="Mine, elsewhere.")
+    Client().get(post.get_absolute_url())  # written and kept
+    session = client.session
+    session["comments.own"] = [mine.pk]
+    session.save()
+    html, read = thread_queries(client, post.get_absolute_url())
+    assert ids_on(html) == [published.pk]
+    (asked,) = read  # only whether one of theirs is in this thread
+    assert "EXISTS" in asked.upper() or "LIMIT 1" in asked.upper()
+
+
+def test_the_shared_page_follows_the_sites_time_zone(settings):
+    post = PostFactory()
+    reply(post=post, posted=dt.datetime(2026, 1, 15, 17, 5, tzinfo=dt.UTC))
+    url = post.get_absolute_url()
+    assert '<time datetime="2026-01-15T12:05:00-05:00"' in Client().get(url).content.decode()
+    settings.TIME_ZONE = "Europe/London"  # a deployment's setting, changed: a new release
+    assert '<time datetime="2026-01-15T17:05:00+00:00"' in Client().get(url).content.decode()
