@@ -129,12 +129,12 @@ FROM posts_post p
 LEFT JOIN comments_thread thread ON thread.post_id = p.id
 LEFT JOIN LATERAL (
     SELECT o.id, o.title, o.slug, o.published FROM posts_post o
-    WHERE o.published < p.published OR (o.published = p.published AND o.id < p.id)
+    WHERE (o.published, o.id) < (p.published, p.id)  -- one step along post_timeline
     ORDER BY o.published DESC, o.id DESC LIMIT 1
 ) older ON true
 LEFT JOIN LATERAL (
     SELECT n.id, n.title, n.slug, n.published FROM posts_post n
-    WHERE n.published > p.published OR (n.published = p.published AND n.id > p.id)
+    WHERE (n.published, n.id) > (p.published, p.id)
     ORDER BY n.published, n.id LIMIT 1
 ) newer ON true
 WHERE p.slug = %s

@@ -189,6 +189,9 @@ class Post(models.Model):
             GinIndex(fields=["capture_hashes"], name="post_capture_hashes", fastupdate=False),
             # /authors/NAME/, newest first.
             models.Index(fields=["author", "-published"], name="post_author"),
+            # The site's order, exactly: a post's previous and next posts are
+            # one step along it, (published, id) < (…) and > (…).
+            models.Index(fields=["published", "id"], name="post_timeline"),
         ]
         ordering = ["-published", "-pk"]
 
