@@ -117,28 +117,13 @@ def _quotes(post: Post, comments: list[Comment]) -> dict[int, dict[int, Source]]
 Quotes = tuple[dict[int, dict[int, Source]], dict[int, int]]
 
 
-# A post page's state, in one query of plain SQL (a conditional request reads
-# nothing else): the post's last change (updated_at, which every writer of a
-# post sets, and the comment count the database keeps), its thread's
-# version, and the neighbouring posts it links to.
-_PAGE_STATE = """
-SELECT p.id, p.published, concat_ws(':', p.updated_at, p.comment_count), thread.version,
-       older.id, older.title, older.slug, older.published,
-       newer.id, newer.title, newer.slug, newer.published
-FROM posts_post p
-LEFT JOIN comments_thread thread ON thread.post_id = p.id
-LEFT JOIN LATERAL (
-    SELECT o.id, o.title, o.slug, o.published FROM posts_post o
-    WHERE (o.published, o.id) < (p.published, p.id)  -- one step along post_timeline
-    ORDER BY o.published DESC, o.id DESC LIMIT 1
-) older ON true
-LEFT JOIN LATERAL (
-    SELECT n.id, n.title, n.slug, n.published FROM posts_post n
-    WHERE (n.published, n.id) > (p.published, p.id)
-    ORDER BY n.published, n.id LIMIT 1
-) newer ON true
-WHERE p.slug = %s
-"""
+# A post page's state, in one query (a conditional request reads nothing
+# else): the post's last change (updated_at, which every writer of a post
+# sets, and the comment count the database keeps), its thread's version, and
+# the neighbouring posts it links to, one step either way along the index
+# post_timeline. The query is the database function post_page_state
+# (migration comments 0017), whose plan PostgreSQL keeps for the connection.
+_PAGE_STATE = "SELECT * FROM post_page_state(%s)"
 
 
 @dataclass(frozen=True, slots=True)
