@@ -131,7 +131,10 @@ def pages(size: int) -> list[tuple[str, str]]:
         ("person, last full page", f"{person_url(person)}?page={last(person_count)}"),
         ("sitemap index", "/sitemap.xml"),
         ("sitemap, oldest", f"/sitemap-posts-{months[-1][0]:%Y-%m}.xml"),
-        ("sitemap, newest", f"/sitemap-posts-{months[0][0]:%Y-%m}.xml"),
+        # The newest month is the one posts are being added to: a part of a
+        # month whose length differs from archive to archive (90 posts here,
+        # 194 there), and a section costs what its month holds.
+        ("sitemap, newest full", f"/sitemap-posts-{months[min(1, len(months) - 1)][0]:%Y-%m}.xml"),
         ("posts feed", reverse("posts:feed")),
         ("comments feed", reverse("comments:feed")),
     ]
