@@ -19,10 +19,17 @@ from posts.times import zone_named
 SLUG_LENGTH = 80
 
 
+# What a list of posts shows of each (templates/posts/_summary.html) and tags
+# it by (Post.change_stamp). The rest of a row (its HTML body, its capture
+# hashes, an export's fields) is not read for a list.
+LISTED = ("title", "slug", "author", "published", "published_text", "time_zone", "body",
+          "comment_count", "updated_at")  # fmt: skip
+
+
 class PostQuerySet(models.QuerySet["Post"]):
     def by_author(self, name: str) -> PostQuerySet:
-        """A byline's posts, newest first (on `post_author`)."""
-        return self.filter(author=name).order_by("-published", "-pk")
+        """A byline's posts, newest first (on `post_author`), as a list shows them."""
+        return self.filter(author=name).order_by("-published", "-pk").only(*LISTED)
 
     def summary(self) -> dict:
         """What the archive holds (archive_summary), in one query on a row
@@ -49,8 +56,8 @@ class PostQuerySet(models.QuerySet["Post"]):
         )  # fmt: skip
 
     def for_index(self) -> PostQuerySet:
-        """The home page's list: newest first."""
-        return self.order_by("-published", "-pk")
+        """The home page's and the date archives' lists: newest first."""
+        return self.order_by("-published", "-pk").only(*LISTED)
 
 
 _PostManagerBase = models.Manager.from_queryset(PostQuerySet)
