@@ -49,11 +49,10 @@ class ThreadPage:
     pages: dict[int, int]  # comment id -> page, for links to comments on other pages
 
 
-def thread_page(request, post: Post, number: int) -> ThreadPage | None:
-    """Page `number` of the post's thread as this reader sees it; None if the
-    thread has no such page."""
-    own = OwnComments.of(request).ids
-    staff = is_moderator(request.user)
+def thread_page(post: Post, number: int, *, own: set[int], staff: bool) -> ThreadPage | None:
+    """Page `number` of the post's thread as a reader sees it who wrote the
+    comments `own` (and moderates, with `staff`); None if the thread has no
+    such page."""
     if post.comment_count < LONG_THREAD:
         return _short_page(post, number, own, staff)
     index, quotes = _long_thread(post, number)

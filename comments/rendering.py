@@ -4,11 +4,12 @@ A thread is the one loop on the site that runs thousands of times per page.
 What most readers see of a page of it (no moderator's controls, no held
 comment or edit link of their own) is the same for all of them: it is
 written once per version of the thread and kept in the cache
-(thread_section). Python works out what each comment shows (its nesting, quotations, times,
-links and the reader's own actions); the template writes the markup and
-escapes everything a reader or an archive wrote. The template is Jinja2's,
-through Django's backend: it compiles to Python, where Django's engine
-resolves every variable at each use (some 70 µs a comment, against a few).
+(thread_section). Python works out what each comment shows (its nesting,
+quotations, times, links and the reader's own actions); the template writes
+the markup and escapes everything a reader or an archive wrote. The template
+is Jinja2's, through Django's backend: it compiles to Python, where Django's
+engine resolves every variable at each use (some 70 µs a comment, against a
+few).
 """
 
 from __future__ import annotations
@@ -243,12 +244,13 @@ def thread_section(request, post: Post, number: int, *, moderator: bool) -> Thre
     comments moves on, paging.thread_key) and the code's release, and read
     from there by the next reader without a query."""
     own = OwnComments.of(request)
+    own_ids = own.ids
     key = None
-    if not moderator and not (own.ids and post.comments.filter(pk__in=own.ids).exists()):
+    if not moderator and not (own_ids and post.comments.filter(pk__in=own_ids).exists()):
         key = f"{thread_key(post)}:html:{number}:{release()}"
         if (found := cache.get(key)) is not None:
             return found
-    page = thread_page(request, post, number)
+    page = thread_page(post, number, own=own_ids, staff=moderator)
     if page is None:
         return None
     context = ThreadContext(
