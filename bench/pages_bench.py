@@ -8,9 +8,11 @@ For each size, a database afterword_pages_N on the benchmark server
 (bench/big_archive.py: repeated titles, long threads, real-sized text,
 about 15 comments a post). It is built once and kept: later runs reuse it
 unless --rebuild (or its size differs). Each page is requested in process
-through Django's test client, as an anonymous reader; the figures are SQL
-queries, the median and p99 time, and for every size after the first, the
-ratio of its median to the first size's: the cost of the archive's growth.
+through Django's test client, as an anonymous reader, by a process per
+archive; the archives take turns, a few requests at a time, so that what
+else the machine does falls on both alike. The figures are SQL queries, the
+median and p99 time, and for every size after the first, the ratio of its
+median to the first size's: the cost of the archive's growth.
 A hello-world view measured in the same run anchors the times.
 """
 
@@ -140,8 +142,11 @@ def pages(size: int) -> list[tuple[str, str]]:
     ]
 
 
-def child(size: int, requests: int) -> None:
-    """Measure every page of `size`'s archive in this process: JSON out."""
+def child(size: int) -> None:
+    """Serve timings of `size`'s archive's pages, in process: the labels out
+    first, then for each (label, requests) read, that page's queries and
+    times (`requests` of them at least, and a quarter of a second's), as
+    JSON lines."""
     os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="afterword-static-")
     import django
 
@@ -152,8 +157,11 @@ def child(size: int, requests: int) -> None:
 
     call_command("collectstatic", "--noinput", verbosity=0)
     client = Client()
-    results = {}
-    for label, url in [("hello-world", "/robots.txt"), *pages(size)]:
+    urls = dict([("hello-world", "/robots.txt"), *pages(size)])
+    print(json.dumps(list(urls)), flush=True)
+    for line in sys.stdin:
+        label, requests = json.loads(line)
+        url = urls[label]
         response = client.get(url, secure=True)
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code}")
@@ -165,29 +173,66 @@ def child(size: int, requests: int) -> None:
 
         with connection.execute_wrapper(count):
             client.get(url, secure=True)
-        times = []
-        for _ in range(requests):
+        times: list[float] = []
+        until = time.perf_counter() + 0.25  # cheap pages: more requests, the same time
+        while len(times) < requests or time.perf_counter() < until:
             start = time.perf_counter()
             client.get(url, secure=True)
             times.append(time.perf_counter() - start)
-        times.sort()
-        results[label] = {
-            "url": url,
-            "queries": len(queries),
-            "p50": statistics.median(times),
-            "p99": times[min(len(times) - 1, round(0.99 * (len(times) - 1)))],
-        }
-    print(json.dumps(results))
+        print(json.dumps({"url": url, "queries": len(queries), "times": times}), flush=True)
 
 
-def measure(size: int, requests: int) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", str(size), "--requests", str(requests)],
-        cwd=ROOT, env=env_for(database_url(size)), capture_output=True, text=True,
-    )  # fmt: skip
-    if done.returncode:
-        raise SystemExit(f"measuring {size:,} posts failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+class Measurer:
+    """A child process timing one archive's pages."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--child", str(size)], cwd=ROOT,
+            env=env_for(database_url(size)), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        self.labels = json.loads(self._line())
+
+    def _line(self) -> str:
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise SystemExit(f"measuring {self.size:,} posts failed (see above)")
+        return line
+
+    def time(self, label: str, requests: int) -> dict:
+        self.process.stdin.write(json.dumps([label, requests]) + "\n")  # type: ignore[union-attr]
+        self.process.stdin.flush()  # type: ignore[union-attr]
+        return json.loads(self._line())
+
+    def close(self) -> None:
+        self.process.stdin.close()  # type: ignore[union-attr]
+        self.process.wait()
+
+
+def measure(sizes: list[int], requests: int, rounds: int = 5) -> dict:
+    """{size: {label: figures}}: each page timed on every archive in turn, a
+    few requests at a time, so that what the machine is doing meanwhile
+    falls on every size alike."""
+    measurers = [Measurer(size) for size in sizes]
+    figures: dict[int, dict] = {size: {} for size in sizes}
+    try:
+        for label in measurers[0].labels:
+            for round_ in range(rounds):
+                share = requests // rounds + (round_ < requests % rounds)
+                for measurer in measurers:
+                    got = measurer.time(label, share)
+                    kept = figures[measurer.size].setdefault(label, {**got, "times": []})
+                    kept["times"] += got["times"]
+    finally:
+        for measurer in measurers:
+            measurer.close()
+    for by_label in figures.values():
+        for kept in by_label.values():
+            times = sorted(kept.pop("times"))
+            kept["p50"] = statistics.median(times)
+            kept["p99"] = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    return figures
 
 
 def main() -> None:
@@ -198,11 +243,11 @@ def main() -> None:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.requests)
+        child(args.child)
         return
     for size in args.sizes:
         ensure(size, args.rebuild)
-    figures = {size: measure(size, args.requests) for size in args.sizes}
+    figures = measure(args.sizes, args.requests)
     base = args.sizes[0]
     head = f"{'page':<20}" + "".join(f"{f'{size:,} posts':>26}" for size in args.sizes)
     head += "".join(f"{f'{size:,}/{base:,}':>15}" for size in args.sizes[1:])
