@@ -1,11 +1,28 @@
-"""The counts the triggers keep (migration 0005): rebuilt when the site's time
-zone changes, folded by housekeeping."""
+"""The counts the triggers keep (migration 0005): read through the cache,
+rebuilt when the site's time zone changes, folded by housekeeping.
+
+The archive's month totals (archive_months) are read by the home page, the
+archive and sitemap indexes and the year pages: summing every month's change
+rows on each request made those pages grow with the months an archive spans.
+They are kept in the cache under the count of transactions that changed
+them, which the database keeps in the order they commit (migration 0009):
+sixteen small counters, read with every request. Equal counters, equal
+totals; any commit that changes the totals moves a counter.
+"""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+from functools import cache as once
+from functools import cached_property
+
 from django.conf import settings
-from django.db import connections
+from django.core.cache import cache
+from django.db import connections, router, transaction
 from django.dispatch import Signal
+
+from posts.models import MonthTotal, PostMonth, archive_summary
 
 # Sent, with `using`, when the months have been counted again in a new zone:
 # what else is cut by month (comments' PersonMonth) is counted again too.
@@ -30,11 +47,85 @@ def fold_months(using: str = "default") -> int:
 
 
 def sync_zone(using: str = "default", **kwargs) -> None:
-    """Months are cut in TIME_ZONE: when it changes, count them again."""
-    with connections[using].cursor() as cursor:
+    """Months are cut in TIME_ZONE: when it changes, count them again (the
+    zone and the months in one transaction)."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT zone FROM posts_month_zone")
         (zone,) = cursor.fetchone()
         if zone != settings.TIME_ZONE:
             cursor.execute("UPDATE posts_month_zone SET zone = %s", [settings.TIME_ZONE])
             cursor.execute("SELECT posts_month_rebuild()")
             months_recut.send(sender=None, using=using)
+
+
+class Months:
+    """The archive's months with posts, newest first, and a digest of them
+    (what a page that lists or pages them is tagged by). Kept in the cache
+    as plain numbers, made into dates only when a page reads them: the
+    indexes kept under the digest do not."""
+
+    def __init__(self, digest: str, rows: tuple[tuple[int, int, int, int], ...]) -> None:
+        self.digest = digest
+        self.rows = rows  # (the month's first day's ordinal, posts, comments, captures)
+
+    @classmethod
+    def of(cls, totals: list[MonthTotal]) -> Months:
+        rows = tuple((t.month.toordinal(), t.posts, t.comments, t.captures) for t in totals)
+        return cls(hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest(), rows)
+
+    @cached_property
+    def totals(self) -> list[MonthTotal]:
+        day = datetime.date.fromordinal
+        return [MonthTotal(day(ordinal), *counts) for ordinal, *counts in self.rows]
+
+    def posts(self, year: int | None = None) -> list[tuple[datetime.date, int]]:
+        """[(first of month, posts), …], newest first; of one year, or all."""
+        return [(t.month, t.posts) for t in self.totals if year is None or t.month.year == year]
+
+    def years(self) -> list[tuple[int, list[tuple[datetime.date, int]]]]:
+        """[(year, [(first of month, posts), …]), …], newest first."""
+        years: dict[int, list[tuple[datetime.date, int]]] = {}
+        for total in self.totals:
+            years.setdefault(total.month.year, []).append((total.month, total.posts))
+        return list(years.items())
+
+    def summary(self) -> dict:
+        return archive_summary(self.totals)
+
+
+# The change rows' file (new when the table is emptied, as the counters are
+# not), the counters, and whether this transaction has written anything.
+_STAMP = """
+SELECT current_database(), pg_relation_filenode('posts_postmonth'),
+       (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM posts_month_changes),
+       pg_current_xact_id_if_assigned() IS NOT NULL"""
+
+CACHE_SECONDS = 24 * 3600
+
+
+def archive_months(using: str | None = None) -> Months:
+    """The archive's month totals: from the cache while no transaction has
+    changed them since they were summed, else summed (one query either way,
+    and one more to sum). A transaction that has written sums them: its own
+    changes are counted only when it commits, and may yet be rolled back."""
+    using = using or router.db_for_read(PostMonth)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_STAMP)
+        database, filenode, changes, writing = cursor.fetchone()
+    key = f"post-months:{_cluster(using)}:{database}:{filenode}:{changes}"
+    kept = None if writing else cache.get(key)
+    if kept is not None:
+        return Months(*kept)
+    months = Months.of(PostMonth.objects.using(using).totals())
+    if not writing:
+        cache.set(key, (months.digest, months.rows), CACHE_SECONDS)
+    return months
+
+
+@once
+def _cluster(using: str) -> int:
+    """The database cluster's identity: another cluster may hold a table
+    of the same file and counters, and a cache may be shared between them."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT system_identifier FROM pg_control_system()")
+        return cursor.fetchone()[0]

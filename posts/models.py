@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
@@ -30,19 +31,6 @@ class PostQuerySet(models.QuerySet["Post"]):
     def by_author(self, name: str) -> PostQuerySet:
         """A byline's posts, newest first (on `post_author`), as a list shows them."""
         return self.filter(author=name).order_by("-published", "-pk").only(*LISTED)
-
-    def summary(self) -> dict:
-        """What the archive holds (archive_summary), in one query on a row
-        per month and byline."""
-        return archive_summary(PostMonth.objects.totals())
-
-    def months(self) -> list[tuple[int, list[tuple[datetime.date, int]]]]:
-        """[(year, [(first of month, posts), …]), …], newest first, in the
-        site's time zone (as the date archives count them). One query."""
-        years: dict[int, list[tuple[datetime.date, int]]] = {}
-        for month, n in PostMonth.objects.months():
-            years.setdefault(month.year, []).append((month, n))
-        return list(years.items())
 
     def authors(self, containing: str = ""):
         """Every byline (containing `containing`, ignoring case) with its
@@ -285,16 +273,26 @@ class Post(models.Model):
         return slugify(title, allow_unicode=True)[:SLUG_LENGTH].strip("-_") or "post"
 
 
+class MonthTotal(NamedTuple):
+    """A month's posts, their published comments and the captures they came from."""
+
+    month: datetime.date  # its first day, in the site's time zone
+    posts: int
+    comments: int
+    captures: int
+
+
 class PostMonthQuerySet(models.QuerySet["PostMonth"]):
-    def totals(self) -> list[dict]:
-        """[{"month", "posts", "comments", "captures"}, …] newest first,
-        months with posts only."""
+    def totals(self) -> list[MonthTotal]:
+        """Every month with posts, newest first (posts.counts.archive_months
+        keeps the whole archive's in the cache)."""
         rows = (
             self.order_by().values("month")
             .annotate(posts=Sum("posts"), comments=Sum("comments"), captures=Sum("captures"))
             .filter(posts__gt=0).order_by("-month")
+            .values_list("month", "posts", "comments", "captures")
         )  # fmt: skip
-        return list(rows)
+        return [MonthTotal(*row) for row in rows]
 
     def months(self) -> list[tuple[datetime.date, int]]:
         """[(first of month, posts), …] newest first, months with posts only:
@@ -306,15 +304,15 @@ class PostMonthQuerySet(models.QuerySet["PostMonth"]):
         return list(rows)
 
 
-def archive_summary(totals: list[dict]) -> dict:
-    """What the archive holds, from PostMonth's totals: its posts, the months
+def archive_summary(totals: list[MonthTotal]) -> dict:
+    """What the archive holds, from its month totals: its posts, the months
     they span, their published comments and the captures they came from."""
     return {
-        "posts": sum(month["posts"] for month in totals),
-        "first": totals[-1]["month"] if totals else None,
-        "last": totals[0]["month"] if totals else None,
-        "comments": sum(month["comments"] for month in totals),
-        "captures": sum(month["captures"] for month in totals),
+        "posts": sum(month.posts for month in totals),
+        "first": totals[-1].month if totals else None,
+        "last": totals[0].month if totals else None,
+        "comments": sum(month.comments for month in totals),
+        "captures": sum(month.captures for month in totals),
     }
 
 

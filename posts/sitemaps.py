@@ -7,20 +7,25 @@ Both are written by Jinja2 templates: Django's sitemap template spent
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import x_robots_tag
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from posts.models import Post, PostMonth
+from posts.conditional import release
+from posts.counts import CACHE_SECONDS, Months, archive_months
+from posts.models import Post
 from posts.paging import month_end, month_start
 
 _MONTH_SECTION = re.compile(r"posts-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
@@ -88,12 +93,10 @@ class Sections(Mapping):
         return True
 
     def __iter__(self) -> Iterator[str]:
-        yield "pages"
-        for month, _ in reversed(PostMonth.objects.months()):
-            yield _section(month)
+        return _sections(archive_months())
 
     def __len__(self) -> int:
-        return 1 + len(PostMonth.objects.months())
+        return 1 + len(archive_months().rows)
 
     # One mapping, equal to itself only: reverse() compares a URL's default
     # arguments, and Mapping's equality would read every section to do it.
@@ -104,21 +107,30 @@ class Sections(Mapping):
 SITEMAPS = Sections()
 
 
+def _sections(months: Months) -> Iterator[str]:
+    yield "pages"
+    for total in reversed(months.totals):
+        yield _section(total.month)
+
+
 @x_robots_tag
 def index(request):
     """Every section's URL, from the months' counts (no section is read).
-    Jinja2's template: an archive of twenty years has hundreds of sections."""
+    An archive of twenty years has hundreds of sections: the index is kept
+    in the cache under the months' digest, and written again when they change."""
     site = get_current_site(request)
     pattern = reverse("sitemap-section", kwargs={"section": "SECTION"})
     root = f"{request.scheme}://{site.domain}{pattern}"
-    locations = [root.replace("SECTION", section) for section in SITEMAPS]
-    return TemplateResponse(
-        request,
-        "posts/sitemap_index.jinja",
-        {"locations": locations},
-        content_type="application/xml",
-        using="jinja2",
-    )
+    months = archive_months()
+    where = hashlib.blake2b(root.encode(), digest_size=8).hexdigest()
+    key = f"sitemap-index:{release()}:{where}:{months.digest}"
+    body = cache.get(key)
+    if body is None:
+        locations = [root.replace("SECTION", section) for section in _sections(months)]
+        context = {"locations": locations}
+        body = render_to_string("posts/sitemap_index.jinja", context, using="jinja2")
+        cache.set(key, body, CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/xml")
 
 
 @x_robots_tag

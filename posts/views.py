@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.conditional import Tagged, respond
-from posts.models import Post, PostMonth, archive_summary
+from posts.counts import archive_months
+from posts.models import Post, PostMonth
 from posts.names import author_url, name_index, page_name
 from posts.paging import MonthPaginator, month_start
-from posts.templatetags.archive import months_digest
 
 
 class LastPageMixin:
@@ -58,28 +58,27 @@ class PostListView(Tagged, LastPageMixin, ListView):
     template_name = "posts/index.html"
 
     @cached_property
-    def totals(self) -> list[dict]:
+    def months(self):
         # The pages and the introduction's summary, from one read of the months.
-        return PostMonth.objects.totals()
+        return archive_months()
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        months = [(row["month"], row["posts"]) for row in self.totals]
-        return MonthPaginator(queryset, per_page, months)
+        return MonthPaginator(queryset, per_page, self.months.posts())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1:
-            summary = archive_summary(self.totals)
+            summary = self.months.summary()
             context["summary"] = summary if summary["posts"] else None
         return context
 
 
 def archive_index(request):
     """Every year and month with its number of posts."""
-    years = Post.objects.months()
+    months = archive_months()
     return respond(  # tagged by the months' digest: hundreds of them in a long archive
-        request, months_digest(years),
-        lambda: render(request, "posts/archive_index.html", {"years": years}),
+        request, months.digest,
+        lambda: render(request, "posts/archive_index.html", {"months": months}),
     )  # fmt: skip
 
 
@@ -122,7 +121,7 @@ class YearArchive(_DateArchive, YearArchiveView):
 
     @cached_property
     def months(self) -> list[tuple[datetime.date, int]]:
-        return PostMonth.objects.filter(month__year=int(self.get_year())).months()
+        return archive_months().posts(year=int(self.get_year()))
 
     def get_date_list(self, queryset, date_type=None, ordering="ASC"):
         # The year's months with posts, from their counts rather than its posts.

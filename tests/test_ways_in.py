@@ -203,6 +203,23 @@ def test_sitemap_lists_every_post_and_robots_points_to_it(client):
     assert "Disallow: /admin/" in text
 
 
+def test_the_kept_sitemap_index_changes_with_the_months(client):
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+    def sections():
+        index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+        return [loc.text.rsplit("/", 1)[1] for loc in index.iter(f"{ns}loc")]
+
+    PostFactory(published=dt.datetime(2007, 3, 2, 12, tzinfo=dt.UTC))
+    assert sections() == ["sitemap-pages.xml", "sitemap-posts-2007-03.xml"]
+    gone = PostFactory(published=dt.datetime(2007, 5, 2, 12, tzinfo=dt.UTC))
+    assert sections() == [
+        "sitemap-pages.xml", "sitemap-posts-2007-03.xml", "sitemap-posts-2007-05.xml"
+    ]  # fmt: skip
+    gone.delete()
+    assert sections() == ["sitemap-pages.xml", "sitemap-posts-2007-03.xml"]
+
+
 def test_a_sitemap_section_dates_each_post_and_says_when_it_last_changed(client):
     first = PostFactory(title="Older", published=dt.datetime(2007, 3, 2, 3, tzinfo=dt.UTC))
     newer = PostFactory(title="Newer", published=dt.datetime(2007, 3, 20, 12, tzinfo=dt.UTC))

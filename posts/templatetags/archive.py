@@ -1,4 +1,3 @@
-import hashlib
 from functools import cache as once
 
 from django import template
@@ -47,23 +46,19 @@ def _patterns() -> tuple[str, str]:
     return year, month.replace("0000", "{}", 1).replace("00", "{}", 1)
 
 
-def months_digest(years) -> str:
-    """What identifies the months' list: a repr of dates and ints is stable."""
-    return hashlib.blake2b(repr(years).encode(), digest_size=16).hexdigest()
-
-
 @register.simple_tag
-def archive_months(years) -> SafeString:
-    """Every year and month with its posts, linked (years: Post.objects.months()).
+def archive_months(months) -> SafeString:
+    """Every year and month with its posts, linked (months: posts.counts.Months).
     Hundreds of months in a long archive: the markup is kept in the cache
-    under a digest of the months, and written again only when they change."""
-    key = f"archive-months:{release()}:{months_digest(years)}"  # new code, new markup
+    under the months' digest, and written again only when they change."""
+    key = f"archive-months:{release()}:{months.digest}"  # new code, new markup
     html = cache.get(key)
     if html is None:
         year_url, month_url = _patterns()
         template = jinja2_environment().get_template("posts/archive_months.jinja")
         html = template.render(
-            years=years, year_url=year_url, month_url=month_url, month_names=MONTH_NAMES
-        )
+            years=months.years(), year_url=year_url, month_url=month_url,
+            month_names=MONTH_NAMES,
+        )  # fmt: skip
         cache.set(key, html, 24 * 3600)
     return mark_safe(html)  # Jinja2 escaped what it wrote
