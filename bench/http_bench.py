@@ -1,7 +1,7 @@
 """Requests per second under gunicorn: conditional requests against full
 pages, side by side with a hello-world view on the same server.
 
-    .venv/bin/python bench/http_bench.py [--seconds 4] [--clients 8]
+    .venv/bin/python bench/http_bench.py [--seconds 4] [--clients 8] [--rounds 4]
 
 Builds, in a fresh afterword_http_bench database (bench/database.py), the
 sample archives and a post with a 100-comment thread shaped like a real one
@@ -9,8 +9,8 @@ sample archives and a post with a 100-comment thread shaped like a real one
 (config/gunicorn.py, production Django settings, behind a proxy that says
 HTTPS) and a hello-world view beside the site's URLs (bench/moderation_urls.py).
 Each client opens a connection per request, as gunicorn's synchronous
-workers close them, for `--seconds` per page; the clients run in two
-processes. Printed: requests/s of each page, its ratio to hello-world's, and
+workers close them, for `--seconds` per page, in `--rounds` turns; the
+clients run in two processes. Printed: requests/s of each page, its ratio to hello-world's, and
 the post page's size with and without gzip.
 """
 
@@ -155,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     env = environment(tempfile.mkdtemp(prefix="afterword-static-"))
     post_path = prepare(env)
@@ -174,9 +175,13 @@ def main() -> None:
             rows.append((f"{label}, full", path, cookie))
             rows.append((f"{label}, conditional (304)", path, {**cookie, "If-None-Match": tag}))
         print(f"gunicorn (config/gunicorn.py), {args.clients} clients, {args.seconds:.0f} s each")
-        figures = {}
-        for label, path, headers in rows:
-            figures[label] = rate(port, path, headers, args.seconds, args.clients)
+        # In rounds, the pages taking turns, so that what else the machine
+        # does (and gunicorn's restarts of its workers) falls on all alike.
+        figures = dict.fromkeys([label for label, _, _ in rows], 0.0)
+        for _ in range(args.rounds):
+            for label, path, headers in rows:
+                share = args.seconds / args.rounds
+                figures[label] += rate(port, path, headers, share, args.clients) / args.rounds
         hello = figures["hello-world"]
         for label, per_second in figures.items():
             print(
