@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Sequence
 from functools import cache as once
 from functools import cached_property
 
@@ -96,9 +97,10 @@ class Months:
 # The change rows' file (new when the table is emptied, as the counters are
 # not), the counters, and whether this transaction has written anything.
 _STAMP = """
-SELECT current_database(), pg_relation_filenode('posts_postmonth'),
-       (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM posts_month_changes),
-       pg_current_xact_id_if_assigned() IS NOT NULL"""
+SELECT current_database() AS database, pg_relation_filenode('posts_postmonth') AS filenode,
+       (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM posts_month_changes) AS changes,
+       pg_current_xact_id_if_assigned() IS NOT NULL AS writing"""
+_STAMP_COLUMNS = 4
 
 CACHE_SECONDS = 24 * 3600
 
@@ -106,12 +108,29 @@ CACHE_SECONDS = 24 * 3600
 def archive_months(using: str | None = None) -> Months:
     """The archive's month totals: from the cache while no transaction has
     changed them since they were summed, else summed (one query either way,
-    and one more to sum). A transaction that has written sums them: its own
-    changes are counted only when it commits, and may yet be rolled back."""
+    and one more to sum)."""
     using = using or router.db_for_read(PostMonth)
     with connections[using].cursor() as cursor:
         cursor.execute(_STAMP)
-        database, filenode, changes, writing = cursor.fetchone()
+        return _months(using, *cursor.fetchone())
+
+
+def archive_months_with(sql: str, params: Sequence) -> tuple[Months, list[tuple]]:
+    """archive_months(), and the rows of `sql` (whose first column is never
+    null, and which does not depend on the months), in one query."""
+    using = router.db_for_read(PostMonth)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({_STAMP}) AS stamp LEFT JOIN LATERAL ({sql}) AS found ON true", params
+        )
+        rows = cursor.fetchall()
+    width = _STAMP_COLUMNS
+    return _months(using, *rows[0][:width]), [row[width:] for row in rows if row[width] is not None]
+
+
+def _months(using: str, database: str, filenode: int, changes: str, writing: bool) -> Months:
+    # A transaction that has written sums them: its own changes are counted
+    # only when it commits, and may yet be rolled back.
     key = f"post-months:{_cluster(using)}:{database}:{filenode}:{changes}"
     kept = None if writing else cache.get(key)
     if kept is not None:

@@ -27,6 +27,12 @@ LISTED = ("title", "slug", "author", "published", "published_text", "time_zone",
           "comment_count", "updated_at")  # fmt: skip
 
 
+# The stamps (Post.change_stamp) of the newest posts, in for_index's order:
+# what the first page of the newest posts is tagged by, read by index.
+NEWEST_STAMPS = """SELECT id, updated_at, comment_count FROM posts_post
+ORDER BY published DESC, id DESC LIMIT %s"""
+
+
 class PostQuerySet(models.QuerySet["Post"]):
     def by_author(self, name: str) -> PostQuerySet:
         """A byline's posts, newest first (on `post_author`), as a list shows them."""

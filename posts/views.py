@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.conditional import Tagged, respond
-from posts.counts import archive_months
-from posts.models import Post, PostMonth
+from posts.counts import archive_months, archive_months_with
+from posts.models import NEWEST_STAMPS, Post, PostMonth
 from posts.names import author_url, name_index, page_name
 from posts.paging import MonthPaginator, month_start
 
@@ -27,6 +27,12 @@ class LastPageMixin:
             queryset, page_size, orphans=self.get_paginate_orphans(),
             allow_empty_first_page=self.get_allow_empty(),
         )  # fmt: skip
+        page = self.requested_page(paginator)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def requested_page(self, paginator):
+        """The page `?page=` asks for: a 404 if it is no page number, the
+        last page instead if it is past the end."""
         value = self.request.GET.get("page", "1")
         if not (value.isascii() and value.isdigit()):
             raise Http404("No such page.")
@@ -34,10 +40,9 @@ class LastPageMixin:
         if number > max(paginator.num_pages, 1):
             raise _PastTheEnd(paginator.num_pages)
         try:
-            page = paginator.page(number)
+            return paginator.page(number)
         except InvalidPage:
             raise Http404("No such page.") from None
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -53,7 +58,14 @@ class _PastTheEnd(Exception):
         self.last = last
 
 
-class PostListView(Tagged, LastPageMixin, ListView):
+class PostListView(LastPageMixin, ListView):
+    """The newest posts, and the archive's summary on the first page.
+
+    Tagged before anything is read in full: by the archive's months and the
+    stamps (Post.change_stamp) of the page's posts, read narrowly, so that
+    a conditional request renders nothing. The first page's posts do not
+    depend on the months: both are read in one query."""
+
     queryset = Post.objects.for_index()
     template_name = "posts/index.html"
 
@@ -64,6 +76,21 @@ class PostListView(Tagged, LastPageMixin, ListView):
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return MonthPaginator(queryset, per_page, self.months.posts())
+
+    def get(self, request, *args, **kwargs):
+        full = super().get  # LastPageMixin's: past the end, to the last page
+        per_page = self.get_paginate_by(None)
+        if request.GET.get("page", "1") == "1":
+            self.months, stamps = archive_months_with(NEWEST_STAMPS, [per_page])
+            shown = (self.months.digest, 1, stamps)
+        else:
+            try:
+                page = self.requested_page(self.get_paginator(self.get_queryset(), per_page))
+            except _PastTheEnd:
+                return full(request, *args, **kwargs)
+            stamps = list(page.object_list.values_list("pk", "updated_at", "comment_count"))
+            shown = (self.months.digest, page.number, stamps)
+        return respond(request, shown, lambda: full(request, *args, **kwargs))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,7 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment, Status
 from comments.moderation import moderate
@@ -68,6 +70,23 @@ def test_a_304_renders_nothing(post, django_assert_max_num_queries):
         response = revisit(reader, url, tag)
     assert response.status_code == 304
     assert not response.templates
+
+
+def test_a_list_304_reads_the_months_and_its_posts_stamps_alone(post, settings):
+    settings.POSTS_PER_PAGE = 1
+    reader = Client()
+    for url, expected in (("/", 2), ("/?page=2", 3)):
+        reader.get(url)
+        tag = reader.get(url)["ETag"]
+        with CaptureQueriesContext(connection) as queries:
+            response = revisit(reader, url, tag)
+        assert response.status_code == 304
+        assert not response.templates
+        # The months' stamp (the first page's posts' with it) and their sums (kept
+        # once no writer is in progress: test_counts), and a later page's posts':
+        # their ids, last changes and counts, no text of theirs.
+        assert len(queries) == expected, url
+        assert not [q["sql"] for q in queries if "body" in q["sql"]]
 
 
 def tags(client, post):
