@@ -10,8 +10,11 @@ sample archives and a post with a 100-comment thread shaped like a real one
 HTTPS) and a hello-world view beside the site's URLs (bench/moderation_urls.py).
 Each client opens a connection per request, as gunicorn's synchronous
 workers close them, for `--seconds` per page, in `--rounds` turns; the
-clients run in two processes. Printed: requests/s of each page, its ratio to hello-world's, and
-the post page's size with and without gzip.
+clients run in two processes. Printed: requests/s of each page, its ratio to
+hello-world's, and the post page's size with and without gzip. The post and
+home pages are requested in full and conditionally; the other pages a reader
+goes to (a year, an author, the indexes, the sitemap and a feed)
+conditionally.
 """
 
 from __future__ import annotations
@@ -69,6 +72,21 @@ def prepare(env: dict[str, str]) -> str:
 
     post, _ = build_post(100, random.Random(1))
     return post.get_absolute_url()
+
+
+def other_pages() -> list[tuple[str, str]]:
+    """The other pages an anonymous reader goes to, of the sample archives."""
+    from django.urls import reverse
+
+    from posts.models import Post
+    from posts.names import author_url
+
+    post = Post.objects.order_by("published").first()
+    return [
+        ("year page", f"/{post.published.year}/"), ("author page", author_url(post.author)),
+        ("archive index", reverse("posts:archive")), ("people index", reverse("comments:people")),
+        ("sitemap index", "/sitemap.xml"), ("posts feed", reverse("posts:feed")),
+    ]  # fmt: skip
 
 
 def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
@@ -164,15 +182,17 @@ def main() -> None:
         status, headers, _ = fetch(port, post_path, {})
         cookie = {"Cookie": headers.get("cookie", "")}
         pages = {}
-        for label, path in (("post page, 100 comments", post_path), ("home page", "/")):
+        for label, path in (("post page, 100 comments", post_path), ("home page", "/"),
+                            *other_pages()):  # fmt: skip
             status, headers, body = fetch(port, path, cookie)
             assert status == 200, (path, status)
             again, _, _ = fetch(port, path, {**cookie, "If-None-Match": headers["etag"]})
             assert again == 304, (path, again)
             pages[label] = (path, headers["etag"], body)
         rows = [("hello-world", "/bench/hello/", {})]
-        for label, (path, tag, _) in pages.items():
-            rows.append((f"{label}, full", path, cookie))
+        for n, (label, (path, tag, _)) in enumerate(pages.items()):
+            if n < 2:  # the other pages' conditional requests only
+                rows.append((f"{label}, full", path, cookie))
             rows.append((f"{label}, conditional (304)", path, {**cookie, "If-None-Match": tag}))
         print(f"gunicorn (config/gunicorn.py), {args.clients} clients, {args.seconds:.0f} s each")
         # In rounds, the pages taking turns, so that what else the machine
