@@ -77,6 +77,7 @@ def prepare(env: dict[str, str]) -> str:
 def other_pages() -> list[tuple[str, str]]:
     """The other pages an anonymous reader goes to, of the sample archives."""
     from django.urls import reverse
+    from django.utils.timezone import localtime
 
     from posts.models import Post
     from posts.names import author_url
@@ -85,7 +86,9 @@ def other_pages() -> list[tuple[str, str]]:
     return [
         ("year page", f"/{post.published.year}/"), ("author page", author_url(post.author)),
         ("archive index", reverse("posts:archive")), ("people index", reverse("comments:people")),
-        ("sitemap index", "/sitemap.xml"), ("posts feed", reverse("posts:feed")),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap section", f"/sitemap-posts-{localtime(post.published):%Y-%m}.xml"),
+        ("posts feed", reverse("posts:feed")),
     ]  # fmt: skip
 
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from posts import sitemaps
-from posts.conditional import tagged_by_content
+from posts.conditional import tagged_by_content, tagged_by_state
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,7 +13,11 @@ urlpatterns = [
         name="robots",
     ),
     path("sitemap.xml", tagged_by_content(sitemaps.index), name="sitemap"),
-    path("sitemap-<section>.xml", tagged_by_content(sitemaps.section), name="sitemap-section"),
+    path(
+        "sitemap-<section>.xml",
+        tagged_by_state(sitemaps.section_state)(sitemaps.section),
+        name="sitemap-section",
+    ),  # fmt: skip
     path("", include("comments.urls")),
     path("", include("posts.urls")),
 ]

@@ -17,8 +17,8 @@ vary on Cookie; `public`, so that a proxy keeps them, unless the response
 sets a cookie or the reader has a session, when they are `private`
 (CacheHeadersMiddleware decides, after the session and CSRF middleware).
 Feeds and sitemaps, which hold nothing of the reader, are tagged by the
-digest of their bytes instead (tagged_by_content): they are written, but a
-304 sends none of them.
+rows they list, read narrowly (tagged_by_state), or by the digest of their
+bytes (tagged_by_content: written, but a 304 sends none of them).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -157,6 +157,34 @@ class Tagged:
 def _same(tag: str, other: str) -> bool:
     # Weak comparison (RFC 9110 8.8.3.2): gzip marks a compressed page's tag W/.
     return other == "*" or other.removeprefix("W/") == tag
+
+
+def tagged_by_state(state: Callable[..., object]):
+    """ETag and 304 from `state(request, *args, **kwargs)`: what a page that shows nothing
+    of the reader (a feed, a sitemap section) shows, read narrowly before
+    it is written, with the page's address and the release. A 304 writes
+    nothing."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            shown = state(request, *args, **kwargs)
+            data = repr((release(), request.build_absolute_uri(), shown))
+            tag = f'"{hashlib.blake2b(data.encode(), digest_size=16).hexdigest()}"'
+            held = parse_etags(request.headers.get("If-None-Match", ""))
+            if request.method in ("GET", "HEAD") and any(_same(tag, other) for other in held):
+                response = HttpResponseNotModified()
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming:
+                    return response
+            response["ETag"] = tag
+            setattr(response, TAGGED, True)
+            return response
+
+        return wrapper
+
+    return decorate
 
 
 def tagged_by_content(view):

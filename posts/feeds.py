@@ -13,6 +13,11 @@ from posts.text import paragraphs_html
 FEED_LENGTH = 30
 
 
+def state(request) -> list[tuple]:
+    """What the posts' feeds are tagged by: their posts' stamps."""
+    return Post.objects.newest_stamps(FEED_LENGTH)
+
+
 class LatestPosts(Feed):
     def title(self) -> str:
         return f"{settings.SITE_NAME}: latest posts"

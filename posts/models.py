@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -48,6 +48,13 @@ class PostQuerySet(models.QuerySet["Post"]):
             rows.order_by().values("author").annotate(n=Sum("posts"))
             .filter(n__gt=0).order_by(Lower("author"), "author")
         )  # fmt: skip
+
+    def newest_stamps(self, count: int) -> list[tuple]:
+        """The stamps of the `count` newest posts (NEWEST_STAMPS), in one
+        query by index."""
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(NEWEST_STAMPS, [count])
+            return cursor.fetchall()
 
     def for_index(self) -> PostQuerySet:
         """The home page's and the date archives' lists: newest first."""

@@ -16,6 +16,7 @@ from django.contrib.sitemaps.views import x_robots_tag
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connections, router
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -29,6 +30,11 @@ from posts.models import Post
 from posts.paging import month_end, month_start
 
 _MONTH_SECTION = re.compile(r"posts-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
+
+
+_MONTH_STAMP = """
+SELECT count(*), md5(string_agg(id || ':' || updated_at, ',' ORDER BY published, id))
+FROM posts_post WHERE published >= %s AND published < %s"""
 
 
 class MonthSitemap(Sitemap):
@@ -48,6 +54,13 @@ class MonthSitemap(Sitemap):
 
     def lastmod(self, post: Post):
         return post.updated_at
+
+    def stamp(self) -> tuple:
+        """What the section shows (each post's address and last change, which
+        every writer of a post sets), in one aggregate over the month's posts."""
+        with connections[router.db_for_read(Post)].cursor() as cursor:
+            cursor.execute(_MONTH_STAMP, [month_start(self.month), month_end(self.month)])
+            return cursor.fetchone()
 
     @property
     def paginator(self) -> Paginator:
@@ -131,6 +144,12 @@ def index(request):
         body = render_to_string("posts/sitemap_index.jinja", context, using="jinja2")
         cache.set(key, body, CACHE_SECONDS)
     return HttpResponse(body, content_type="application/xml")
+
+
+def section_state(request, section: str) -> tuple | None:
+    """What a section is tagged by (tagged_by_state): a month's posts' stamp."""
+    sitemap = SITEMAPS.get(section)
+    return sitemap.stamp() if isinstance(sitemap, MonthSitemap) else None
 
 
 @x_robots_tag

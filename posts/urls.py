@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 import posts.names  # noqa: F401  (registers the <name:…> converter)
 from posts import feeds, views
-from posts.conditional import tagged_by_content
+from posts.conditional import tagged_by_state
 
 app_name = "posts"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("archive/", views.archive_index, name="archive"),
     path("authors/", views.author, name="authors"),
     path("authors/<name:name>/", views.author, name="author"),
-    path("feeds/posts/", tagged_by_content(feeds.LatestPosts()), name="feed"),
-    path("feeds/posts/atom/", tagged_by_content(feeds.LatestPostsAtom()), name="feed-atom"),
+    path("feeds/posts/", tagged_by_state(feeds.state)(feeds.LatestPosts()), name="feed"),
+    path(
+        "feeds/posts/atom/",
+        tagged_by_state(feeds.state)(feeds.LatestPostsAtom()),
+        name="feed-atom",
+    ),  # fmt: skip
 ]

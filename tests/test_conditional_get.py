@@ -89,6 +89,22 @@ def test_a_list_304_reads_the_months_and_its_posts_stamps_alone(post, settings):
         assert not [q["sql"] for q in queries if "body" in q["sql"]]
 
 
+def test_a_feed_304_reads_its_posts_stamps_and_writes_nothing(post, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "archive.example"]
+    reader = Client()
+    first = reader.get("/feeds/posts/")
+    with CaptureQueriesContext(connection) as queries:
+        again = revisit(reader, "/feeds/posts/", first["ETag"])
+    assert (again.status_code, again.content, len(queries)) == (304, b"", 1)
+    PostFactory(title="A newer post", published=post.published + dt.timedelta(days=1))
+    response = revisit(reader, "/feeds/posts/", first["ETag"])
+    assert response.status_code == 200
+    assert "A newer post" in response.content.decode()
+    # The feed's links hold the address it was asked at: another host, another tag.
+    elsewhere = reader.get("/feeds/posts/", headers={"host": "archive.example"})
+    assert elsewhere["ETag"] != response["ETag"]
+
+
 def tags(client, post):
     client.get(post.get_absolute_url())
     return {url: client.get(url)["ETag"] for url in pages(post)}
@@ -141,7 +157,10 @@ def test_a_post_edited_in_the_admin_changes_its_pages(post):
     post.title = "A corrected title"
     post.save()
     now = changed(reader, post, before)
-    assert {post.get_absolute_url(), "/", "/2007/", author_url("Ed"), "/feeds/posts/"} <= now
+    assert {
+        post.get_absolute_url(), "/", "/2007/", author_url("Ed"), "/feeds/posts/",
+        "/sitemap-posts-2007-03.xml",
+    } <= now  # fmt: skip
     assert Post.objects.get(pk=post.pk).title == "A corrected title"
 
 

@@ -248,5 +248,11 @@ def test_author_and_sitemap_pages_answer_in_bounded_queries(client, django_asser
     month = timezone.localtime(Post.objects.first().published).strftime("%Y-%m")
     with django_assert_max_num_queries(2):  # the byline's months, the page
         assert client.get(author_url("Allahpundit")).status_code == 200
-    with django_assert_max_num_queries(2):  # the month's count, its page
-        assert client.get(f"/sitemap-posts-{month}.xml").status_code == 200
+    with django_assert_max_num_queries(3):  # the month's stamp (its tag), count, page
+        response = client.get(f"/sitemap-posts-{month}.xml")
+        assert response.status_code == 200
+    with django_assert_max_num_queries(1):  # the stamp: a repeat writes nothing
+        again = client.get(
+            f"/sitemap-posts-{month}.xml", headers={"if-none-match": response["ETag"]}
+        )
+        assert (again.status_code, again.content) == (304, b"")
