@@ -130,9 +130,7 @@ def respond(request: HttpRequest, showing, render: Callable[[], HttpResponse]) -
     either way tagged."""
     tag = etag_of(request, showing)
     if tag is None:
-        response = render()
-        patch_cache_control(response, private=True, no_cache=True)
-        return response
+        return untagged(render())
     held = parse_etags(request.headers.get("If-None-Match", ""))
     if request.method in ("GET", "HEAD") and any(_same(tag, other) for other in held):
         response = HttpResponseNotModified()
@@ -146,12 +144,10 @@ def respond(request: HttpRequest, showing, render: Callable[[], HttpResponse]) -
     return response
 
 
-class Tagged:
-    """For class-based list views: the page is tagged by its context."""
-
-    def render_to_response(self, context, **kwargs):
-        render = super().render_to_response  # type: ignore[misc]
-        return respond(self.request, context, lambda: render(context, **kwargs))  # type: ignore[attr-defined]
+def untagged(response: HttpResponse) -> HttpResponse:
+    """A page that is not to be tagged: asked again each time, kept by no proxy."""
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def _same(tag: str, other: str) -> bool:

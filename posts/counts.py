@@ -5,9 +5,10 @@ The archive's month totals (archive_months) are read by the home page, the
 archive and sitemap indexes and the year pages: summing every month's change
 rows on each request made those pages grow with the months an archive spans.
 They are kept in the cache under the count of transactions that changed
-them, which the database keeps in the order they commit (migration 0009):
-sixteen small counters, read with every request. Equal counters, equal
-totals; any commit that changes the totals moves a counter.
+posts, which the database keeps in the order they commit (migrations 0009
+and 0010): sixteen small counters, read with every request. Equal counters,
+equal posts; any commit that changes a post moves a counter. The pages that
+list posts are tagged by them too (posts_stamp).
 """
 
 from __future__ import annotations
@@ -113,6 +114,19 @@ def archive_months(using: str | None = None) -> Months:
     with connections[using].cursor() as cursor:
         cursor.execute(_STAMP)
         return _months(using, *cursor.fetchone())
+
+
+def posts_stamp() -> tuple | None:
+    """What moves with every committed change to a post (the counters, which
+    every statement that changes posts moves: migration 0010), in one query:
+    what the pages that list posts and show nothing else of the database are
+    tagged by. None in a transaction that has written (its changes are not
+    counted yet)."""
+    using = router.db_for_read(PostMonth)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_STAMP)
+        database, filenode, changes, writing = cursor.fetchone()
+    return None if writing else (database, filenode, changes)
 
 
 def archive_months_with(sql: str, params: Sequence) -> tuple[Months, list[tuple]]:

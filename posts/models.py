@@ -335,9 +335,10 @@ class PostMonth(models.Model):
     indexes and deep pages read instead of counting posts.
 
     Rows are changes, summed on reading: a trigger on posts_post adds one per
-    month and byline that a statement changes (migration 0005), so writers
-    never wait on each other's counts, and housekeeping folds them
-    (fold_months). Nothing else writes here."""
+    month and byline that a statement changes (migration 0005), or one of
+    zeros if the statement changed no sum (0010), so writers never wait on
+    each other's counts, and housekeeping folds them (fold_months). Nothing
+    else writes here; each commit that does moves a change counter (0009)."""
 
     month = models.DateField()
     author = models.TextField()

@@ -7,8 +7,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
-from posts.conditional import Tagged, respond
-from posts.counts import archive_months, archive_months_with
+from posts.conditional import respond, untagged
+from posts.counts import archive_months, archive_months_with, posts_stamp
 from posts.models import NEWEST_STAMPS, Post, PostMonth
 from posts.names import author_url, name_index, page_name
 from posts.paging import MonthPaginator, month_start
@@ -116,7 +116,23 @@ def authors_index(request):
     return respond(request, page, lambda: render(request, "posts/authors.html", context))
 
 
-class _DateArchive(Tagged, LastPageMixin):
+class TaggedByPosts:
+    """For pages that show posts and nothing else of the database: tagged,
+    before anything is read, by the posts' stamp (posts_stamp) and the
+    page's address, so that a conditional request reads one row."""
+
+    def get(self, request, *args, **kwargs):
+        return by_posts(request, lambda: super(TaggedByPosts, self).get(request, *args, **kwargs))
+
+
+def by_posts(request, render):
+    stamp = posts_stamp()
+    if stamp is None:  # a transaction that has written: its changes are not counted yet
+        return untagged(render())
+    return respond(request, (stamp, request.get_full_path()), render)
+
+
+class _DateArchive(TaggedByPosts, LastPageMixin):
     """Shared by the year, month and day pages: the posts of a period, newest
     first, and links to the nearest periods that have posts."""
 
@@ -172,11 +188,13 @@ class DayArchive(_DateArchive, DayArchiveView):
 def author(request, name=None):
     if name is None and "name" not in request.GET:
         return authors_index(request)
-    name = page_name(request, name)
+    return by_posts(request, lambda: _author(request, page_name(request, name)))
+
+
+def _author(request, name: str):
     posts = Post.objects.by_author(name)
     months = PostMonth.objects.filter(author=name).months()
     page = MonthPaginator(posts, settings.POSTS_PER_PAGE, months).get_page(request.GET.get("page"))
     if not page.object_list:
         raise Http404("No posts under that byline.")
-    context = {"name": name, "page_obj": page}
-    return respond(request, page, lambda: render(request, "posts/author.html", context))
+    return render(request, "posts/author.html", {"name": name, "page_obj": page})

@@ -56,8 +56,9 @@ def test_archive_pages_answer_in_bounded_queries(client, django_assert_max_num_q
     for n in range(30):
         PostFactory(published=dt.datetime(2007, 3, 1 + n % 28, 12, n, tzinfo=dt.UTC))
     for url in ("/2007/", "/2007/03/", "/2007/03/05/"):
-        # any posts?, the dates with posts, count, page, and the neighbouring periods
-        with django_assert_max_num_queries(7):
+        # the posts' stamp (the page's tag), any posts?, the dates with posts, count,
+        # page, and the neighbouring periods
+        with django_assert_max_num_queries(8):
             assert client.get(url).status_code == 200
 
 
@@ -246,7 +247,7 @@ def test_author_and_sitemap_pages_answer_in_bounded_queries(client, django_asser
     for n in range(30):
         PostFactory(author="Allahpundit", title=f"Post {n}")
     month = timezone.localtime(Post.objects.first().published).strftime("%Y-%m")
-    with django_assert_max_num_queries(2):  # the byline's months, the page
+    with django_assert_max_num_queries(3):  # the posts' stamp (its tag), the byline's months, page
         assert client.get(author_url("Allahpundit")).status_code == 200
     with django_assert_max_num_queries(3):  # the month's stamp (its tag), count, page
         response = client.get(f"/sitemap-posts-{month}.xml")
