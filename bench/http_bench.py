@@ -88,7 +88,7 @@ def other_pages() -> list[tuple[str, str]]:
         ("archive index", reverse("posts:archive")), ("people index", reverse("comments:people")),
         ("sitemap index", "/sitemap.xml"),
         ("sitemap section", f"/sitemap-posts-{localtime(post.published):%Y-%m}.xml"),
-        ("posts feed", reverse("posts:feed")),
+        ("posts feed", reverse("posts:feed")), ("comments feed", reverse("comments:feed")),
     ]  # fmt: skip
 
 

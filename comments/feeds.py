@@ -10,11 +10,29 @@ from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from comments.models import Comment
+from comments.paging import with_version
 from posts.models import Post
 from posts.text import paragraphs_html
 from posts.times import zone_named
 
 FEED_LENGTH = 50
+
+
+# What the feeds are tagged by (tagged_by_state): every statement that adds,
+# changes or removes a post's comments moves its thread's version, and every
+# writer of a post sets its updated_at (its title is in each item).
+
+
+def latest_state(request) -> list[tuple]:
+    """The site's newest comments, each with its thread's version and its
+    post's last change."""
+    return Comment.objects.newest_stamps(FEED_LENGTH)
+
+
+def post_state(request, year, month, day, slug) -> tuple | None:
+    """The post's last change and its thread's version."""
+    post = with_version(Post.objects.filter(slug=slug))
+    return post.values_list("updated_at", "thread_version").first()
 
 
 class LatestComments(Feed):

@@ -2,8 +2,10 @@ from django.urls import path, re_path
 
 import posts.names  # noqa: F401  (registers the <name:…> converter)
 from comments import feeds, pages, views
-from posts.conditional import tagged_by_content
+from posts.conditional import tagged_by_state
 from posts.urls import POST
+
+latest, of_post = tagged_by_state(feeds.latest_state), tagged_by_state(feeds.post_state)
 
 app_name = "comments"
 urlpatterns = [
@@ -17,12 +19,10 @@ urlpatterns = [
     path("comments/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("people/", views.person, name="people"),
     path("people/<name:name>/", views.person, name="person"),
-    path("feeds/comments/", tagged_by_content(feeds.LatestComments()), name="feed"),
-    path("feeds/comments/atom/", tagged_by_content(feeds.LatestCommentsAtom()), name="feed-atom"),
+    path("feeds/comments/", latest(feeds.LatestComments()), name="feed"),
+    path("feeds/comments/atom/", latest(feeds.LatestCommentsAtom()), name="feed-atom"),
     re_path(rf"{POST}$", pages.post_page, name="post-page"),
     path("search/", pages.search_page, name="search"),
-    re_path(rf"{POST}feed/$", tagged_by_content(feeds.PostComments()), name="post-feed"),
-    re_path(
-        rf"{POST}feed/atom/$", tagged_by_content(feeds.PostCommentsAtom()), name="post-feed-atom"
-    ),
+    re_path(rf"{POST}feed/$", of_post(feeds.PostComments()), name="post-feed"),
+    re_path(rf"{POST}feed/atom/$", of_post(feeds.PostCommentsAtom()), name="post-feed-atom"),
 ]

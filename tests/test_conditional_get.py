@@ -115,6 +115,20 @@ def test_a_period_or_author_page_304_reads_one_row(post):
         assert reader.get(f"{url}?page=1")["ETag"] != tag  # its address is in its tag
 
 
+def test_a_comments_feed_304_reads_its_stamps_and_changes_with_its_comments(post):
+    reader = Client()
+    comment = Comment.objects.get(body="First!")
+    for url in ("/feeds/comments/", f"{post.get_absolute_url()}feed/"):
+        tag = reader.get(url)["ETag"]
+        with CaptureQueriesContext(connection) as queries:
+            again = revisit(reader, url, tag)
+        assert (again.status_code, again.content, len(queries)) == (304, b"", 1), url
+        comment_edit(comment, f"Edited for {url}")
+        response = revisit(reader, url, tag)
+        assert response.status_code == 200
+        assert f"Edited for {url}" in response.content.decode()
+
+
 def tags(client, post):
     client.get(post.get_absolute_url())
     return {url: client.get(url)["ETag"] for url in pages(post)}
