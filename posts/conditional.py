@@ -131,15 +131,22 @@ def respond(request: HttpRequest, showing, render: Callable[[], HttpResponse]) -
     tag = etag_of(request, showing)
     if tag is None:
         return untagged(render())
+    response = _answer(request, tag, render)
+    if getattr(response, TAGGED, False):
+        patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _answer(request: HttpRequest, tag: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """304 if the request holds `tag`, else `render()`; tagged if it is a page."""
     held = parse_etags(request.headers.get("If-None-Match", ""))
     if request.method in ("GET", "HEAD") and any(_same(tag, other) for other in held):
         response = HttpResponseNotModified()
     else:
         response = render()
-        if response.status_code != 200:
+        if response.status_code != 200 or response.streaming:
             return response
     response["ETag"] = tag
-    patch_vary_headers(response, ["Cookie"])
     setattr(response, TAGGED, True)
     return response
 
@@ -167,16 +174,7 @@ def tagged_by_state(state: Callable[..., object]):
             shown = state(request, *args, **kwargs)
             data = repr((release(), request.build_absolute_uri(), shown))
             tag = f'"{hashlib.blake2b(data.encode(), digest_size=16).hexdigest()}"'
-            held = parse_etags(request.headers.get("If-None-Match", ""))
-            if request.method in ("GET", "HEAD") and any(_same(tag, other) for other in held):
-                response = HttpResponseNotModified()
-            else:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200 or response.streaming:
-                    return response
-            response["ETag"] = tag
-            setattr(response, TAGGED, True)
-            return response
+            return _answer(request, tag, lambda: view(request, *args, **kwargs))
 
         return wrapper
 
@@ -194,13 +192,7 @@ def tagged_by_content(view):
         if hasattr(response, "render"):
             response.render()
         digest = hashlib.blake2b(response.content, digest_size=16)
-        tag = f'"{digest.hexdigest()}"'
-        held = parse_etags(request.headers.get("If-None-Match", ""))
-        if request.method in ("GET", "HEAD") and any(_same(tag, other) for other in held):
-            response = HttpResponseNotModified()
-        response["ETag"] = tag
-        setattr(response, TAGGED, True)
-        return response
+        return _answer(request, f'"{digest.hexdigest()}"', lambda: response)
 
     return wrapper
 

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Sequence
 from functools import cache as once
 from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -101,32 +102,50 @@ _STAMP = """
 SELECT current_database() AS database, pg_relation_filenode('posts_postmonth') AS filenode,
        (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM posts_month_changes) AS changes,
        pg_current_xact_id_if_assigned() IS NOT NULL AS writing"""
-_STAMP_COLUMNS = 4
 
 CACHE_SECONDS = 24 * 3600
 
 
-def archive_months(using: str | None = None) -> Months:
-    """The archive's month totals: from the cache while no transaction has
-    changed them since they were summed, else summed (one query either way,
-    and one more to sum)."""
-    using = using or router.db_for_read(PostMonth)
-    with connections[using].cursor() as cursor:
-        cursor.execute(_STAMP)
-        return _months(using, *cursor.fetchone())
-
-
-def posts_stamp() -> tuple | None:
+class Stamp(NamedTuple):
     """What moves with every committed change to a post (the counters, which
-    every statement that changes posts moves: migration 0010), in one query:
-    what the pages that list posts and show nothing else of the database are
-    tagged by. None in a transaction that has written (its changes are not
-    counted yet)."""
+    every statement that changes posts moves: migration 0010), read in one
+    query: what the month totals are kept under, and what the pages that list
+    posts and show nothing else of the database are tagged by."""
+
+    using: str
+    database: str
+    filenode: int
+    changes: str
+    writing: bool  # this transaction has written: its changes are not counted yet
+
+    @property
+    def tag(self) -> tuple | None:
+        """What a page is tagged by; None in a transaction that has written."""
+        return None if self.writing else (self.database, self.filenode, self.changes)
+
+
+def posts_stamp() -> Stamp:
     using = router.db_for_read(PostMonth)
     with connections[using].cursor() as cursor:
         cursor.execute(_STAMP)
-        database, filenode, changes, writing = cursor.fetchone()
-    return None if writing else (database, filenode, changes)
+        return Stamp(using, *cursor.fetchone())
+
+
+def archive_months(stamp: Stamp | None = None) -> Months:
+    """The archive's month totals: from the cache while no transaction has
+    changed them since they were summed, else summed (one query for the
+    stamp, unless it is given, and one more to sum). A transaction that has
+    written sums them: its own changes are counted only when it commits, and
+    may yet be rolled back."""
+    stamp = stamp or posts_stamp()
+    key = f"post-months:{_cluster(stamp.using)}:{stamp.database}:{stamp.filenode}:{stamp.changes}"
+    kept = None if stamp.writing else cache.get(key)
+    if kept is not None:
+        return Months(*kept)
+    months = Months.of(PostMonth.objects.using(stamp.using).totals())
+    if not stamp.writing:
+        cache.set(key, (months.digest, months.rows), CACHE_SECONDS)
+    return months
 
 
 def archive_months_with(sql: str, params: Sequence) -> tuple[Months, list[tuple]]:
@@ -138,21 +157,9 @@ def archive_months_with(sql: str, params: Sequence) -> tuple[Months, list[tuple]
             f"SELECT * FROM ({_STAMP}) AS stamp LEFT JOIN LATERAL ({sql}) AS found ON true", params
         )
         rows = cursor.fetchall()
-    width = _STAMP_COLUMNS
-    return _months(using, *rows[0][:width]), [row[width:] for row in rows if row[width] is not None]
-
-
-def _months(using: str, database: str, filenode: int, changes: str, writing: bool) -> Months:
-    # A transaction that has written sums them: its own changes are counted
-    # only when it commits, and may yet be rolled back.
-    key = f"post-months:{_cluster(using)}:{database}:{filenode}:{changes}"
-    kept = None if writing else cache.get(key)
-    if kept is not None:
-        return Months(*kept)
-    months = Months.of(PostMonth.objects.using(using).totals())
-    if not writing:
-        cache.set(key, (months.digest, months.rows), CACHE_SECONDS)
-    return months
+    width = len(Stamp._fields) - 1  # the stamp's columns: all but `using`
+    stamp = Stamp(using, *rows[0][:width])
+    return archive_months(stamp), [row[width:] for row in rows if row[width] is not None]
 
 
 @once

@@ -119,17 +119,19 @@ def authors_index(request):
 class TaggedByPosts:
     """For pages that show posts and nothing else of the database: tagged,
     before anything is read, by the posts' stamp (posts_stamp) and the
-    page's address, so that a conditional request reads one row."""
+    page's address, so that a conditional request reads one row. The stamp
+    is kept for the page's month totals."""
 
     def get(self, request, *args, **kwargs):
-        return by_posts(request, lambda: super(TaggedByPosts, self).get(request, *args, **kwargs))
+        self.stamp = posts_stamp()
+        full = super().get
+        return by_posts(request, self.stamp, lambda: full(request, *args, **kwargs))
 
 
-def by_posts(request, render):
-    stamp = posts_stamp()
-    if stamp is None:  # a transaction that has written: its changes are not counted yet
+def by_posts(request, stamp, render):
+    if stamp.tag is None:  # a transaction that has written: its changes are not counted yet
         return untagged(render())
-    return respond(request, (stamp, request.get_full_path()), render)
+    return respond(request, (stamp.tag, request.get_full_path()), render)
 
 
 class _DateArchive(TaggedByPosts, LastPageMixin):
@@ -164,7 +166,7 @@ class YearArchive(_DateArchive, YearArchiveView):
 
     @cached_property
     def months(self) -> list[tuple[datetime.date, int]]:
-        return archive_months().posts(year=int(self.get_year()))
+        return archive_months(self.stamp).posts(year=int(self.get_year()))
 
     def get_date_list(self, queryset, date_type=None, ordering="ASC"):
         # The year's months with posts, from their counts rather than its posts.
@@ -188,7 +190,7 @@ class DayArchive(_DateArchive, DayArchiveView):
 def author(request, name=None):
     if name is None and "name" not in request.GET:
         return authors_index(request)
-    return by_posts(request, lambda: _author(request, page_name(request, name)))
+    return by_posts(request, posts_stamp(), lambda: _author(request, page_name(request, name)))
 
 
 def _author(request, name: str):
