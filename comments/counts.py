@@ -1,8 +1,13 @@
-"""Folding the people counts the trigger keeps (migration 0011)."""
+"""The people counts the trigger keeps (migration 0011): folded by
+housekeeping, and stamped by the count of transactions that changed them
+(migration 0018), which the people index is tagged by."""
 
 from __future__ import annotations
 
-from django.db import connections
+from django.db import connections, router
+
+from comments.models import PersonMonth
+from posts.counts import Stamp, read_stamp
 
 FOLD = """
 WITH gone AS (DELETE FROM comments_personmonth RETURNING name, month, comments)
@@ -21,3 +26,10 @@ def fold_people(using: str = "default") -> int:
         # A name counted again meanwhile is upserted back by its writer.
         cursor.execute("DELETE FROM comments_person WHERE comments = 0")
         return folded + cursor.rowcount
+
+
+def people_stamp() -> Stamp:
+    """What moves with every committed change to a name's count of published
+    comments (posts.counts.Stamp), in one query."""
+    return read_stamp(router.db_for_read(PersonMonth), rows="comments_personmonth",
+                      counters="comments_people_changes")  # fmt: skip

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comments import notifications, paging, readers
+from comments.counts import people_stamp
 from comments.forms import CommentForm, EditForm
 from comments.guards import client_address, over_rate_limit
 from comments.models import Comment
@@ -24,7 +25,7 @@ from comments.services import (
     comment_submit,
     normalize_body,
 )
-from posts.conditional import respond
+from posts.conditional import by_stamp, respond
 from posts.models import Post
 from posts.names import LETTERS, NameFilter, name_index, names_from, page_name, person_url
 from posts.paging import MonthPaginator
@@ -192,19 +193,24 @@ def person(request, name: str | None = None):
 
 
 def people(request):
-    """Everyone who has a published comment, A to Z, with a filter box. The
-    whole index goes by letter and by "next names", from where a page starts:
-    tens of thousands of names cost what a hundred do. A filter's few names
-    are numbered pages."""
+    """Everyone who has a published comment, A to Z, with a filter box: it
+    shows names and their counts alone, so it is tagged by the people's
+    stamp (people_stamp) and its address, and a repeat reads one row."""
+    return by_stamp(request, people_stamp(), lambda: _people(request))
+
+
+def _people(request):
+    """The whole index goes by letter and by "next names", from where a page
+    starts: tens of thousands of names cost what a hundred do. A filter's
+    few names are numbered pages."""
     filter_form = NameFilter(request.GET)
     if not filter_form.is_valid() or filter_form.cleaned_data["q"]:
         form, page = name_index(request, Comment.objects.people, field="name", url_of=person_url)
-        context = {"page_obj": page, "form": form}
-        return respond(request, page, lambda: render(request, "comments/people.html", context))
+        return render(request, "comments/people.html", {"page_obj": page, "form": form})
     names = names_from(request, Comment.objects.people(keyed=True), field="name",
                        url_of=person_url, per_page=settings.RESULTS_PER_PAGE)  # fmt: skip
     context = {"names": names, "form": filter_form, "letters": LETTERS}
-    return respond(request, names.rows, lambda: render(request, "comments/people.html", context))
+    return render(request, "comments/people.html", context)
 
 
 @require_http_methods(["GET", "POST"])

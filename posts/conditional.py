@@ -137,6 +137,16 @@ def respond(request: HttpRequest, showing, render: Callable[[], HttpResponse]) -
     return response
 
 
+def by_stamp(request: HttpRequest, stamp, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """respond() for a page that shows nothing of the database but the
+    tables a stamp (posts.counts.Stamp) moves with: tagged by the stamp and
+    the page's address, so that a repeat reads one row. Untagged in a
+    transaction that has written, whose changes are not counted yet."""
+    if stamp.tag is None:
+        return untagged(render())
+    return respond(request, (stamp.tag, request.get_full_path()), render)
+
+
 def _answer(request: HttpRequest, tag: str, render: Callable[[], HttpResponse]) -> HttpResponse:
     """304 if the request holds `tag`, else `render()`; tagged if it is a page."""
     held = parse_etags(request.headers.get("If-None-Match", ""))

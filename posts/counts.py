@@ -99,18 +99,20 @@ class Months:
 # The change rows' file (new when the table is emptied, as the counters are
 # not), the counters, and whether this transaction has written anything.
 _STAMP = """
-SELECT current_database() AS database, pg_relation_filenode('posts_postmonth') AS filenode,
-       (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM posts_month_changes) AS changes,
+SELECT current_database() AS database, pg_relation_filenode('{rows}') AS filenode,
+       (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM {counters}) AS changes,
        pg_current_xact_id_if_assigned() IS NOT NULL AS writing"""
+_POSTS_STAMP = _STAMP.format(rows="posts_postmonth", counters="posts_month_changes")
 
 CACHE_SECONDS = 24 * 3600
 
 
 class Stamp(NamedTuple):
-    """What moves with every committed change to a post (the counters, which
-    every statement that changes posts moves: migration 0010), read in one
-    query: what the month totals are kept under, and what the pages that list
-    posts and show nothing else of the database are tagged by."""
+    """What moves with every committed change to a set of tables, read in one
+    query: for posts, the counters that every statement that changes posts
+    moves (migration 0010), what the month totals are kept under and what
+    the pages that list posts and show nothing else of the database are
+    tagged by; for comments' names, comments' own (comments.counts)."""
 
     using: str
     database: str
@@ -124,11 +126,17 @@ class Stamp(NamedTuple):
         return None if self.writing else (self.database, self.filenode, self.changes)
 
 
-def posts_stamp() -> Stamp:
-    using = router.db_for_read(PostMonth)
+def read_stamp(using: str, *, rows: str, counters: str) -> Stamp:
+    """The stamp of the change rows `rows` and their commit counters `counters`
+    (tables kept as posts_postmonth and posts_month_changes are)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(_STAMP)
+        cursor.execute(_STAMP.format(rows=rows, counters=counters))
         return Stamp(using, *cursor.fetchone())
+
+
+def posts_stamp() -> Stamp:
+    return read_stamp(router.db_for_read(PostMonth), rows="posts_postmonth",
+                      counters="posts_month_changes")  # fmt: skip
 
 
 def archive_months(stamp: Stamp | None = None) -> Months:
@@ -154,7 +162,8 @@ def archive_months_with(sql: str, params: Sequence) -> tuple[Months, list[tuple]
     using = router.db_for_read(PostMonth)
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f"SELECT * FROM ({_STAMP}) AS stamp LEFT JOIN LATERAL ({sql}) AS found ON true", params
+            f"SELECT * FROM ({_POSTS_STAMP}) AS stamp LEFT JOIN LATERAL ({sql}) AS found ON true",
+            params,
         )
         rows = cursor.fetchall()
     width = len(Stamp._fields) - 1  # the stamp's columns: all but `using`

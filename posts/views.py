@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
-from posts.conditional import respond, untagged
+from posts.conditional import by_stamp, respond
 from posts.counts import archive_months, archive_months_with, posts_stamp
 from posts.models import NEWEST_STAMPS, Post, PostMonth
 from posts.names import author_url, name_index, page_name
@@ -111,9 +111,12 @@ def archive_index(request):
 
 def authors_index(request):
     """Every byline A to Z, with a filter box."""
+    return by_stamp(request, posts_stamp(), lambda: _authors_index(request))
+
+
+def _authors_index(request):
     form, page = name_index(request, Post.objects.authors, field="author", url_of=author_url)
-    context = {"page_obj": page, "form": form}
-    return respond(request, page, lambda: render(request, "posts/authors.html", context))
+    return render(request, "posts/authors.html", {"page_obj": page, "form": form})
 
 
 class TaggedByPosts:
@@ -125,13 +128,7 @@ class TaggedByPosts:
     def get(self, request, *args, **kwargs):
         self.stamp = posts_stamp()
         full = super().get
-        return by_posts(request, self.stamp, lambda: full(request, *args, **kwargs))
-
-
-def by_posts(request, stamp, render):
-    if stamp.tag is None:  # a transaction that has written: its changes are not counted yet
-        return untagged(render())
-    return respond(request, (stamp.tag, request.get_full_path()), render)
+        return by_stamp(request, self.stamp, lambda: full(request, *args, **kwargs))
 
 
 class _DateArchive(TaggedByPosts, LastPageMixin):
@@ -190,7 +187,7 @@ class DayArchive(_DateArchive, DayArchiveView):
 def author(request, name=None):
     if name is None and "name" not in request.GET:
         return authors_index(request)
-    return by_posts(request, posts_stamp(), lambda: _author(request, page_name(request, name)))
+    return by_stamp(request, posts_stamp(), lambda: _author(request, page_name(request, name)))
 
 
 def _author(request, name: str):

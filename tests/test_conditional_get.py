@@ -105,14 +105,37 @@ def test_a_feed_304_reads_its_posts_stamps_and_writes_nothing(post, settings):
     assert elsewhere["ETag"] != response["ETag"]
 
 
-def test_a_period_or_author_page_304_reads_one_row(post):
+def test_a_period_author_or_name_index_304_reads_one_row(post):
     reader = Client()
-    for url in ("/2007/", "/2007/03/", post.day_url, author_url("Ed")):
+    for url in ("/2007/", "/2007/03/", post.day_url, author_url("Ed"), "/authors/",
+                "/authors/?q=e", "/people/", "/people/?letter=k", "/people/?q=kaf"):  # fmt: skip
         tag = reader.get(url)["ETag"]
         with CaptureQueriesContext(connection) as queries:
             response = revisit(reader, url, tag)
-        assert (response.status_code, len(queries)) == (304, 1), url  # the posts' stamp
-        assert reader.get(f"{url}?page=1")["ETag"] != tag  # its address is in its tag
+        # The posts' stamp, or the people's: their counters, no row they list.
+        assert (response.status_code, len(queries)) == (304, 1), url
+        assert "_changes" in queries[0]["sql"], url
+        other = f"{url}{'&' if '?' in url else '?'}page=1"
+        assert reader.get(other)["ETag"] != tag  # its address is in its tag
+
+
+def test_the_people_index_changes_with_every_count_it_shows(post):
+    reader = Client()
+    url = "/people/"
+    tag = reader.get(url)["ETag"]
+    held = reply(post=post, author_name="Zorro", body="Held.", status=Status.PENDING)
+    comment_edit(Comment.objects.get(body="First!"), "First, and edited.")
+    assert revisit(reader, url, tag).status_code == 304  # nothing it shows has changed
+    staff = User.objects.create_user("mod", is_staff=True)
+    moderate(Comment.objects.filter(pk=held.pk), "approve", user=staff)
+    response = revisit(reader, url, tag)
+    assert response.status_code == 200
+    assert "Zorro" in response.content.decode()
+    tag = response["ETag"]
+    moderate(Comment.objects.filter(author_name="Kafir"), "remove", user=staff)
+    response = revisit(reader, url, tag)
+    assert response.status_code == 200
+    assert "Kafir" not in response.content.decode()
 
 
 def test_a_comments_feed_304_reads_its_stamps_and_changes_with_its_comments(post):

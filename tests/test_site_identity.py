@@ -92,7 +92,7 @@ def test_the_authors_index_lists_bylines_a_to_z_with_a_filter(
     client.get("/authors/")  # the session
     for author in ("allahpundit", "Bryan", "Ed Morrissey", "Ed Morrissey", "Zed <b>"):
         PostFactory(author=author)
-    with django_assert_num_queries(2):  # the names on the page, and how many there are
+    with django_assert_num_queries(3):  # the posts' stamp, the names on the page, how many
         html = client.get("/authors/").text
     assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a> <span class="count">(\d+)', html) == [
         (author_url("allahpundit"), "allahpundit", "1"),
@@ -118,7 +118,9 @@ def test_the_people_index_counts_published_comments_only(client, django_assert_n
                          ("Held Back", Status.PENDING), ("amy", "published")):  # fmt: skip
         reply(post=post, author_name=name, status=status)
     Client().get("/people/")  # the session
-    with django_assert_num_queries(1):  # the names on the page, and one more: is there a next
+    # The people's stamp (the page's tag), then the names on the page and one
+    # more: is there a next.
+    with django_assert_num_queries(2):
         html = client.get("/people/").text
     rows = re.findall(
         r'<li><a href="([^"]+)">([^<]+)</a> <span class="count">(\d+) comments?', html
@@ -175,9 +177,10 @@ def test_the_whole_people_index_goes_by_letter_and_by_where_a_page_starts(
     assert set(links) == {"prev"}
     assert shown("/people/?letter=d")[0] == ["dee", "Dot", "eve"]
     assert 'aria-current="page">D<' in client.get("/people/?letter=d").text
-    # A deep page is one query, never a count or a skip over the names before it.
-    with django_assert_num_queries(1) as queries:
+    # A deep page is the people's stamp (its tag) and one query of names, never
+    # a count or a skip over the names before it.
+    with django_assert_num_queries(2) as queries:
         client.get("/people/?after=Dot")
-    assert "OFFSET" not in queries.captured_queries[0]["sql"].upper()
+    assert "OFFSET" not in queries.captured_queries[1]["sql"].upper()
     for hostile in ("?after=%00", "?before=" + "x" * 5000, "?letter=%E2%80%AE", "?letter=1"):
         assert client.get("/people/" + hostile).status_code in (200, 404)
