@@ -75,7 +75,7 @@ def test_a_database_url_names_a_server_as_it_is():
     run = python(SHOW_DATABASE, DEBUG="true", DATABASE_URL="postgres://u@db.example:6543/site")
     shown = json.loads(run.stdout)
     assert (shown["ENGINE"], shown["HOST"], shown["PORT"], shown["NAME"]) == (
-        "django.db.backends.postgresql", "db.example", 6543, "site"
+        "config.postgresql", "db.example", 6543, "site"
     )  # fmt: skip
 
 

@@ -1,8 +1,7 @@
 """Django's PostgreSQL backend, connecting to the embedded server (started on demand)."""
 
-from django.db.backends.postgresql import base
-
 from config import embedded_postgres
+from config.postgresql import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
