@@ -11,7 +11,11 @@ HTTPS) and a hello-world view beside the site's URLs (bench/moderation_urls.py).
 Each client opens a connection per request, as gunicorn's synchronous
 workers close them, for `--seconds` per page, in `--rounds` turns; the
 clients run in two processes. Printed: requests/s of each page, its ratio to
-hello-world's, and the post page's size with and without gzip. The post and
+hello-world's, and the post page's size with and without gzip; and the
+server's CPU time per request (gunicorn's processes and PostgreSQL's, those
+that ended meanwhile included; not the clients'), with hello-world's over
+the page's: the requests/s ratio of a server with nothing else to do, which
+another tenant of a shared machine moves far less than it moves requests/s. The post and
 home pages are requested in full and conditionally; the other pages a reader
 goes to (a year, an author, the indexes, the sitemap and a feed)
 conditionally.
@@ -31,8 +35,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -149,10 +155,55 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(NamedTuple):
+    port: int
+    pid: int  # gunicorn's master
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time used so far by the processes `roots` and their descendants,
+    with the descendants that have ended (their parents reaped them)."""
+    children, spent = defaultdict(list), {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry.name)
+        children[int(fields[1])].append(pid)
+        # utime, stime, and the reaped children's cutime and cstime
+        spent[pid] = sum(int(field) for field in fields[11:15])
+
+    def tree(pid: int) -> int:
+        return spent.get(pid, 0) + sum(tree(child) for child in children[pid])
+
+    return sum(tree(root) for root in roots) / TICKS
+
+
+def postmaster() -> int | None:
+    """The local PostgreSQL server's main process, if the database is on this
+    machine (the parent of this connection's server process)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        ppid = int((Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split())[1])
+    except OSError:
+        return None
+    return ppid
+
+
 @contextlib.contextmanager
-def gunicorn(python: str, wsgi: str, env: dict[str, str]) -> Iterator[int]:
+def gunicorn(python: str, wsgi: str, env: dict[str, str]) -> Iterator[Server]:
     """gunicorn with config/gunicorn.py serving `wsgi` (which must answer
-    /bench/hello/) on a free port, until the block ends: yields the port."""
+    /bench/hello/) on a free port, until the block ends."""
     port = free_port()
     server = subprocess.Popen(
         [python, "-m", "gunicorn", "-c", "config/gunicorn.py", wsgi,
@@ -166,7 +217,7 @@ def gunicorn(python: str, wsgi: str, env: dict[str, str]) -> Iterator[int]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield port
+        yield Server(port, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -180,7 +231,8 @@ def main() -> None:
     args = parser.parse_args()
     env = environment(tempfile.mkdtemp(prefix="afterword-static-"))
     post_path = prepare(env)
-    with gunicorn(sys.executable, "bench.http_wsgi", env) as port:
+    with gunicorn(sys.executable, "bench.http_wsgi", env) as server:
+        port = server.port
         # A reader who has been here before: the cookie the form gave them.
         status, headers, _ = fetch(port, post_path, {})
         cookie = {"Cookie": headers.get("cookie", "")}
@@ -197,18 +249,30 @@ def main() -> None:
             if n < 2:  # the other pages' conditional requests only
                 rows.append((f"{label}, full", path, cookie))
             rows.append((f"{label}, conditional (304)", path, {**cookie, "If-None-Match": tag}))
-        print(f"gunicorn (config/gunicorn.py), {args.clients} clients, {args.seconds:.0f} s each")
+        database = postmaster()
+        processes = [server.pid] + ([database] if database else [])
+        print(f"gunicorn (config/gunicorn.py), {args.clients} clients, {args.seconds:.0f} s each;")
+        print("CPU: the server's, gunicorn's" + (" and PostgreSQL's" if database else
+              " only (PostgreSQL is on another machine)"))  # fmt: skip
         # In rounds, the pages taking turns, so that what else the machine
         # does (and gunicorn's restarts of its workers) falls on all alike.
         figures = dict.fromkeys([label for label, _, _ in rows], 0.0)
+        spent = dict.fromkeys(figures, 0.0)
+        served = dict.fromkeys(figures, 0.0)
+        share = args.seconds / args.rounds
         for _ in range(args.rounds):
             for label, path, headers in rows:
-                share = args.seconds / args.rounds
-                figures[label] += rate(port, path, headers, share, args.clients) / args.rounds
-        hello = figures["hello-world"]
+                before = cpu_seconds(processes)
+                per_second = rate(port, path, headers, share, args.clients)
+                spent[label] += cpu_seconds(processes) - before
+                served[label] += per_second * share
+                figures[label] += per_second / args.rounds
+        hello, hello_cpu = figures["hello-world"], spent["hello-world"] / served["hello-world"]
         for label, per_second in figures.items():
+            cpu = spent[label] / served[label]
             print(
-                f"{label:>40}: {per_second:8.0f} requests/s  {per_second / hello:5.2f}x hello-world"
+                f"{label:>42}: {per_second:6.0f} requests/s {per_second / hello:5.2f}x hello-world"
+                f" | {cpu * 1e6:6.0f} µs CPU/request {hello_cpu / cpu:5.2f}x"
             )
         _, _, body = fetch(port, post_path, cookie)
         _, _, zipped = fetch(port, post_path, {**cookie, "Accept-Encoding": "gzip"})

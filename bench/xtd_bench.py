@@ -182,7 +182,8 @@ def render_time(python: str, env: dict, url: str, requests: int, secure: bool) -
 
 def served(python: str, env: dict, wsgi: str, url: str, seconds: float) -> tuple[float, float]:
     """(requests/s of the page, of hello-world) under gunicorn, one server."""
-    with gunicorn(python, wsgi, env) as port:
+    with gunicorn(python, wsgi, env) as server:
+        port = server.port
         # A reader who has been here before: with the cookies the page gave.
         status, headers, _ = fetch(port, url, {})
         assert status == 200, (url, status)
