@@ -1,13 +1,17 @@
-"""The people counts the trigger keeps (migration 0011): folded by
-housekeeping, and stamped by the count of transactions that changed them
-(migration 0018), which the people index is tagged by."""
+"""The people counts the trigger keeps (migration 0011), folded by
+housekeeping; and the stamps of people and of comments: the counts of
+transactions that changed them (migrations 0018 and 0019), which the people
+index and the site's comments feeds are tagged by."""
 
 from __future__ import annotations
 
 from django.db import connections, router
 
-from comments.models import PersonMonth
-from posts.counts import Stamp, read_stamp
+from comments.models import Comment, PersonMonth
+from posts.counts import POSTS, Stamp, Tables, read_stamp
+
+PEOPLE: Tables = (("comments_personmonth", "comments_people_changes"),)
+COMMENTS: Tables = (("comments_thread", "comments_changes"), *POSTS)
 
 FOLD = """
 WITH gone AS (DELETE FROM comments_personmonth RETURNING name, month, comments)
@@ -31,5 +35,10 @@ def fold_people(using: str = "default") -> int:
 def people_stamp() -> Stamp:
     """What moves with every committed change to a name's count of published
     comments (posts.counts.Stamp), in one query."""
-    return read_stamp(router.db_for_read(PersonMonth), rows="comments_personmonth",
-                      counters="comments_people_changes")  # fmt: skip
+    return read_stamp(router.db_for_read(PersonMonth), PEOPLE)
+
+
+def comments_stamp() -> Stamp:
+    """What moves with every committed change to a comment (its thread's
+    version moves: migration 0019) or to a post, in one query."""
+    return read_stamp(router.db_for_read(Comment), COMMENTS)

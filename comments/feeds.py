@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
+from comments.counts import comments_stamp
 from comments.models import Comment
 from comments.paging import with_version
 from posts.models import Post
@@ -23,14 +24,15 @@ FEED_LENGTH = 50
 # writer of a post sets its updated_at (its title is in each item).
 
 
-def latest_state(request) -> list[tuple]:
-    """The site's newest comments, each with its thread's version and its
-    post's last change."""
-    return Comment.objects.newest_stamps(FEED_LENGTH)
+def latest_state(request) -> tuple | None:
+    """The comments' and the posts' stamp, which every committed change to a
+    comment or to a post moves: one query of their counters. (Any comment's
+    change gives the feeds a new tag, not only a listed one's.)"""
+    return comments_stamp().tag
 
 
 def post_state(request, year, month, day, slug) -> tuple | None:
-    """The post's last change and its thread's version."""
+    """The post's last change and its thread's version (None: no such post)."""
     post = with_version(Post.objects.filter(slug=slug))
     return post.values_list("updated_at", "thread_version").first()
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import models
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat, Lower, Upper
 from django.db.models.lookups import Exact, In
@@ -77,14 +77,6 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         """The newest published comments on the site (on `comment_recent`)."""
         return self.published().select_related("post").order_by("-posted", "-pk")
 
-    def newest_stamps(self, count: int) -> list[tuple]:
-        """The `count` newest published comments' ids, each with its
-        thread's version and its post's last change (which every change to
-        the comment or to its post moves), in newest()'s order: one query."""
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(_NEWEST_STAMPS, [Status.PUBLISHED, count])
-            return cursor.fetchall()
-
     def thread(self, post) -> CommentQuerySet:
         """All of a post's comments in display order: one query on the thread index.
 
@@ -135,11 +127,6 @@ class Status(models.TextChoices):
 # The one spelling of each state, in queries, constraints and index conditions.
 PUBLISHED = Q(status=Status.PUBLISHED)
 
-_NEWEST_STAMPS = """
-SELECT comment.id, thread.version, post.updated_at FROM comments_comment AS comment
-JOIN posts_post AS post ON post.id = comment.post_id
-LEFT JOIN comments_thread AS thread ON thread.post_id = comment.post_id
-WHERE comment.status = %s ORDER BY comment.posted DESC, comment.id DESC LIMIT %s"""
 IMPORTED = ~Q(fingerprint="")  # every imported comment, and only those, has a fingerprint
 WRITTEN_HERE = Q(fingerprint="")
 

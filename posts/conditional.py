@@ -176,12 +176,15 @@ def tagged_by_state(state: Callable[..., object]):
     """ETag and 304 from `state(request, *args, **kwargs)`: what a page that shows nothing
     of the reader (a feed, a sitemap section) shows, read narrowly before
     it is written, with the page's address and the release. A 304 writes
-    nothing."""
+    nothing. A state of None leaves the page untagged (a stamp read by a
+    transaction that has written: posts.counts.Stamp.tag)."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             shown = state(request, *args, **kwargs)
+            if shown is None:
+                return untagged(view(request, *args, **kwargs))
             data = repr((release(), request.build_absolute_uri(), shown))
             tag = f'"{hashlib.blake2b(data.encode(), digest_size=16).hexdigest()}"'
             return _answer(request, tag, lambda: view(request, *args, **kwargs))

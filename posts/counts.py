@@ -96,27 +96,41 @@ class Months:
         return archive_summary(self.totals)
 
 
-# The change rows' file (new when the table is emptied, as the counters are
-# not), the counters, and whether this transaction has written anything.
-_STAMP = """
-SELECT current_database() AS database, pg_relation_filenode('{rows}') AS filenode,
-       (SELECT string_agg(changes::text, '.' ORDER BY lane) FROM {counters}) AS changes,
+Tables = tuple[tuple[str, str], ...]  # (change rows, their commit counters), …
+POSTS: Tables = (("posts_postmonth", "posts_month_changes"),)
+
+
+@once
+def _stamp_sql(tables: Tables) -> str:
+    """The query of a stamp: the change rows' files (new when a table is
+    emptied, as the counters are not), the counters, and whether this
+    transaction has written anything."""
+    filenodes = ", ".join(f"pg_relation_filenode('{rows}')" for rows, _ in tables)
+    changes = ", ".join(
+        f"(SELECT string_agg(changes::text, '.' ORDER BY lane) FROM {counters})"
+        for _, counters in tables
+    )
+    return f"""
+SELECT current_database() AS database, concat_ws('.', {filenodes}) AS filenode,
+       concat_ws('/', {changes}) AS changes,
        pg_current_xact_id_if_assigned() IS NOT NULL AS writing"""
-_POSTS_STAMP = _STAMP.format(rows="posts_postmonth", counters="posts_month_changes")
+
+
+_POSTS_STAMP = _stamp_sql(POSTS)
 
 CACHE_SECONDS = 24 * 3600
 
 
 class Stamp(NamedTuple):
-    """What moves with every committed change to a set of tables, read in one
+    """What moves with every committed change to some tables, read in one
     query: for posts, the counters that every statement that changes posts
     moves (migration 0010), what the month totals are kept under and what
     the pages that list posts and show nothing else of the database are
-    tagged by; for comments' names, comments' own (comments.counts)."""
+    tagged by; for comments and people, theirs (comments.counts)."""
 
     using: str
     database: str
-    filenode: int
+    filenode: str
     changes: str
     writing: bool  # this transaction has written: its changes are not counted yet
 
@@ -126,17 +140,16 @@ class Stamp(NamedTuple):
         return None if self.writing else (self.database, self.filenode, self.changes)
 
 
-def read_stamp(using: str, *, rows: str, counters: str) -> Stamp:
-    """The stamp of the change rows `rows` and their commit counters `counters`
-    (tables kept as posts_postmonth and posts_month_changes are)."""
+def read_stamp(using: str, tables: Tables) -> Stamp:
+    """The stamp of `tables`: change rows and their commit counters, kept as
+    posts_postmonth and posts_month_changes are."""
     with connections[using].cursor() as cursor:
-        cursor.execute(_STAMP.format(rows=rows, counters=counters))
+        cursor.execute(_stamp_sql(tables))
         return Stamp(using, *cursor.fetchone())
 
 
 def posts_stamp() -> Stamp:
-    return read_stamp(router.db_for_read(PostMonth), rows="posts_postmonth",
-                      counters="posts_month_changes")  # fmt: skip
+    return read_stamp(router.db_for_read(PostMonth), POSTS)
 
 
 def archive_months(stamp: Stamp | None = None) -> Months:

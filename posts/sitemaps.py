@@ -146,10 +146,11 @@ def index(request):
     return HttpResponse(body, content_type="application/xml")
 
 
-def section_state(request, section: str) -> tuple | None:
-    """What a section is tagged by (tagged_by_state): a month's posts' stamp."""
+def section_state(request, section: str) -> tuple | str:
+    """What a section is tagged by (tagged_by_state): a month's posts' stamp;
+    for any other section, its name (its page is the same until a release)."""
     sitemap = SITEMAPS.get(section)
-    return sitemap.stamp() if isinstance(sitemap, MonthSitemap) else None
+    return sitemap.stamp() if isinstance(sitemap, MonthSitemap) else section
 
 
 @x_robots_tag

@@ -152,6 +152,37 @@ def test_a_comments_feed_304_reads_its_stamps_and_changes_with_its_comments(post
         assert f"Edited for {url}" in response.content.decode()
 
 
+def stamp_sql(reader) -> str:
+    """What a repeat of the site's comments feed reads."""
+    tag = reader.get("/feeds/comments/")["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        assert revisit(reader, "/feeds/comments/", tag).status_code == 304
+    return queries[0]["sql"]
+
+
+def test_the_site_comments_feed_changes_with_every_change_to_what_it_shows(post):
+    reader = Client()
+    url = "/feeds/comments/"
+    sql = stamp_sql(reader)  # the comments' and the posts' counters, no comment read
+    assert "comments_changes" in sql and "comments_comment" not in sql
+    staff = User.objects.create_user("mod", is_staff=True)
+    changes = [
+        lambda: reply(post=post, author_name="Zorro", body="A new one."),
+        lambda: moderate(Comment.objects.filter(author_name="Zorro"), "remove", user=staff),
+        lambda: Post.objects.filter(pk=post.pk).update(title="Retitled"),
+        lambda: Comment.objects.filter(body="First!").update(body="Changed in place"),
+    ]
+    for change in changes:
+        tag = reader.get(url)["ETag"]
+        change()
+        response = revisit(reader, url, tag)
+        assert response.status_code == 200
+    text = response.content.decode()
+    assert ("Retitled" in text, "Changed in place" in text, "A new one." in text) == (
+        True, True, False
+    )  # fmt: skip
+
+
 def tags(client, post):
     client.get(post.get_absolute_url())
     return {url: client.get(url)["ETag"] for url in pages(post)}
