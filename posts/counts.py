@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Sequence
 from functools import cache as once
 from functools import cached_property
 from typing import NamedTuple
@@ -116,8 +115,6 @@ SELECT current_database() AS database, concat_ws('.', {filenodes}) AS filenode,
        pg_current_xact_id_if_assigned() IS NOT NULL AS writing"""
 
 
-_POSTS_STAMP = _stamp_sql(POSTS)
-
 CACHE_SECONDS = 24 * 3600
 
 
@@ -167,21 +164,6 @@ def archive_months(stamp: Stamp | None = None) -> Months:
     if not stamp.writing:
         cache.set(key, (months.digest, months.rows), CACHE_SECONDS)
     return months
-
-
-def archive_months_with(sql: str, params: Sequence) -> tuple[Months, list[tuple]]:
-    """archive_months(), and the rows of `sql` (whose first column is never
-    null, and which does not depend on the months), in one query."""
-    using = router.db_for_read(PostMonth)
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT * FROM ({_POSTS_STAMP}) AS stamp LEFT JOIN LATERAL ({sql}) AS found ON true",
-            params,
-        )
-        rows = cursor.fetchall()
-    width = len(Stamp._fields) - 1  # the stamp's columns: all but `using`
-    stamp = Stamp(using, *rows[0][:width])
-    return archive_months(stamp), [row[width:] for row in rows if row[width] is not None]
 
 
 @once

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.generic import DayArchiveView, ListView, MonthArchiveView, YearArchiveView
 
 from posts.conditional import by_stamp, respond
-from posts.counts import archive_months, archive_months_with, posts_stamp
-from posts.models import NEWEST_STAMPS, Post, PostMonth
+from posts.counts import archive_months, posts_stamp
+from posts.models import Post, PostMonth
 from posts.names import author_url, name_index, page_name
 from posts.paging import MonthPaginator, month_start
 
@@ -58,13 +58,23 @@ class _PastTheEnd(Exception):
         self.last = last
 
 
-class PostListView(LastPageMixin, ListView):
-    """The newest posts, and the archive's summary on the first page.
+class TaggedByPosts:
+    """For pages that show posts and nothing else of the database: tagged,
+    before anything is read, by the posts' stamp (posts_stamp) and the
+    page's address, so that a conditional request reads one row. The stamp
+    is kept for the page's month totals."""
 
-    Tagged before anything is read in full: by the archive's months and the
-    stamps (Post.change_stamp) of the page's posts, read narrowly, so that
-    a conditional request renders nothing. The first page's posts do not
-    depend on the months: both are read in one query."""
+    def get(self, request, *args, **kwargs):
+        self.stamp = posts_stamp()
+        full = super().get
+        return by_stamp(request, self.stamp, lambda: full(request, *args, **kwargs))
+
+
+class PostListView(TaggedByPosts, LastPageMixin, ListView):
+    """The newest posts, and the archive's summary on the first page: posts
+    and nothing else of the database (a post's comment count is the post's),
+    so tagged by the posts' stamp (TaggedByPosts), under which the month
+    totals are kept too."""
 
     queryset = Post.objects.for_index()
     template_name = "posts/index.html"
@@ -72,25 +82,10 @@ class PostListView(LastPageMixin, ListView):
     @cached_property
     def months(self):
         # The pages and the introduction's summary, from one read of the months.
-        return archive_months()
+        return archive_months(self.stamp)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return MonthPaginator(queryset, per_page, self.months.posts())
-
-    def get(self, request, *args, **kwargs):
-        full = super().get  # LastPageMixin's: past the end, to the last page
-        per_page = self.get_paginate_by(None)
-        if request.GET.get("page", "1") == "1":
-            self.months, stamps = archive_months_with(NEWEST_STAMPS, [per_page])
-            shown = (self.months.digest, 1, stamps)
-        else:
-            try:
-                page = self.requested_page(self.get_paginator(self.get_queryset(), per_page))
-            except _PastTheEnd:
-                return full(request, *args, **kwargs)
-            stamps = list(page.object_list.values_list("pk", "updated_at", "comment_count"))
-            shown = (self.months.digest, page.number, stamps)
-        return respond(request, shown, lambda: full(request, *args, **kwargs))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -117,18 +112,6 @@ def authors_index(request):
 def _authors_index(request):
     form, page = name_index(request, Post.objects.authors, field="author", url_of=author_url)
     return render(request, "posts/authors.html", {"page_obj": page, "form": form})
-
-
-class TaggedByPosts:
-    """For pages that show posts and nothing else of the database: tagged,
-    before anything is read, by the posts' stamp (posts_stamp) and the
-    page's address, so that a conditional request reads one row. The stamp
-    is kept for the page's month totals."""
-
-    def get(self, request, *args, **kwargs):
-        self.stamp = posts_stamp()
-        full = super().get
-        return by_stamp(request, self.stamp, lambda: full(request, *args, **kwargs))
 
 
 class _DateArchive(TaggedByPosts, LastPageMixin):
