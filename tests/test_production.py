@@ -113,6 +113,9 @@ def test_env_example_lists_every_setting_the_code_reads():
     settings_py = (ROOT / "config/settings.py").read_text()
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_py))
     read |= set(re.findall(r'_required_unless_debug\(\s*"([A-Z_]+)"', settings_py))
+    gunicorn_py = (ROOT / "config/gunicorn.py").read_text()
+    read |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', gunicorn_py))
+    assert {"WEB_CONCURRENCY", "GUNICORN_MAX_REQUESTS"} <= read
     missing = {name for name in read if not re.search(rf"^#? ?{name}=", ENV_EXAMPLE, re.M)}
     assert not missing
 
