@@ -9,36 +9,22 @@ at commit, to a counter among sixteen (one per server process modulo 16),
 holding its row until the commit ends. A reader who sees a counter's value
 sees every transaction counted before it."""
 
+import importlib
+
 from django.db import migrations
 
-LANES = 16
+_counters = importlib.import_module("posts.migrations.0009_month_changes")
 
-FORWARD = f"""
-CREATE TABLE comments_people_changes (lane integer PRIMARY KEY, changes bigint NOT NULL);
-INSERT INTO comments_people_changes SELECT lane, 0 FROM generate_series(0, {LANES - 1}) AS lane;
-CREATE FUNCTION comments_people_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    this text := pg_current_xact_id()::text;
-BEGIN
-    -- Fired for every row at commit: counted once per transaction.
-    IF current_setting('afterword.people_counted', true) IS DISTINCT FROM this THEN
-        PERFORM set_config('afterword.people_counted', this, true);
-        UPDATE comments_people_changes SET changes = changes + 1
-        WHERE lane = pg_backend_pid() % {LANES};
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE CONSTRAINT TRIGGER people_changed AFTER INSERT OR DELETE ON comments_personmonth
-    DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION comments_people_changed();
-"""
-
-REVERSE = """
-DROP TRIGGER people_changed ON comments_personmonth;
-DROP FUNCTION comments_people_changed();
-DROP TABLE comments_people_changes;
-"""
+FORWARD = _counters.counting(
+    "comments_people_changes",
+    "comments_people_changed",
+    "afterword.people_counted",
+    "people_changed",
+    ("comments_personmonth", "INSERT OR DELETE"),
+)
+REVERSE = _counters.uncounting(
+    "comments_people_changes", "comments_people_changed", "people_changed", "comments_personmonth"
+)
 
 
 class Migration(migrations.Migration):

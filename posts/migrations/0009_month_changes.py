@@ -14,32 +14,48 @@ from django.db import migrations
 
 LANES = 16
 
-FORWARD = f"""
-CREATE TABLE posts_month_changes (lane integer PRIMARY KEY, changes bigint NOT NULL);
-INSERT INTO posts_month_changes SELECT lane, 0 FROM generate_series(0, {LANES - 1}) AS lane;
-CREATE FUNCTION posts_month_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def counting(counters: str, function: str, setting: str, trigger: str, on: str) -> str:
+    """Commit counters `counters` moved, once per transaction and at commit,
+    by `function`, fired for each row of `on` (its events given with it) by
+    the deferred trigger `trigger`; `setting` marks the transaction counted.
+    Shared by the other counters (comments 0018 and 0019)."""
+    table, events = on
+    return f"""
+CREATE TABLE {counters} (lane integer PRIMARY KEY, changes bigint NOT NULL);
+INSERT INTO {counters} SELECT lane, 0 FROM generate_series(0, {LANES - 1}) AS lane;
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     this text := pg_current_xact_id()::text;
 BEGIN
     -- Fired for every row at commit: counted once per transaction.
-    IF current_setting('afterword.months_counted', true) IS DISTINCT FROM this THEN
-        PERFORM set_config('afterword.months_counted', this, true);
-        UPDATE posts_month_changes SET changes = changes + 1
+    IF current_setting('{setting}', true) IS DISTINCT FROM this THEN
+        PERFORM set_config('{setting}', this, true);
+        UPDATE {counters} SET changes = changes + 1
         WHERE lane = pg_backend_pid() % {LANES};
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE CONSTRAINT TRIGGER post_months_changed AFTER INSERT OR DELETE ON posts_postmonth
+CREATE CONSTRAINT TRIGGER {trigger} AFTER {events} ON {table}
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION posts_month_changed();
+    FOR EACH ROW EXECUTE FUNCTION {function}();
 """
 
-REVERSE = """
-DROP TRIGGER post_months_changed ON posts_postmonth;
-DROP FUNCTION posts_month_changed();
-DROP TABLE posts_month_changes;
+
+def uncounting(counters: str, function: str, trigger: str, table: str) -> str:
+    return f"""
+DROP TRIGGER {trigger} ON {table};
+DROP FUNCTION {function}();
+DROP TABLE {counters};
 """
+
+
+FORWARD = counting("posts_month_changes", "posts_month_changed", "afterword.months_counted",
+                   "post_months_changed", ("posts_postmonth", "INSERT OR DELETE"))  # fmt: skip
+REVERSE = uncounting(
+    "posts_month_changes", "posts_month_changed", "post_months_changed", "posts_postmonth"
+)
 
 
 class Migration(migrations.Migration):
