@@ -20,8 +20,9 @@ FEED_LENGTH = 50
 
 
 # What the feeds are tagged by (tagged_by_state): every statement that adds,
-# changes or removes a post's comments moves its thread's version, and every
-# writer of a post sets its updated_at (its title is in each item).
+# changes or removes a post's comments moves its thread's version (and, at
+# commit, the comments' counters), and every writer of a post sets its
+# updated_at and moves the posts' counters (its title is in each item).
 
 
 def latest_state(request) -> tuple | None:

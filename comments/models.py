@@ -126,7 +126,6 @@ class Status(models.TextChoices):
 
 # The one spelling of each state, in queries, constraints and index conditions.
 PUBLISHED = Q(status=Status.PUBLISHED)
-
 IMPORTED = ~Q(fingerprint="")  # every imported comment, and only those, has a fingerprint
 WRITTEN_HERE = Q(fingerprint="")
 

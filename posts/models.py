@@ -28,7 +28,7 @@ LISTED = ("title", "slug", "author", "published", "published_text", "time_zone",
 
 
 # The stamps (Post.change_stamp) of the newest posts, in for_index's order:
-# what the first page of the newest posts is tagged by, read by index.
+# what the posts feeds are tagged by (posts.feeds.state), read by index.
 NEWEST_STAMPS = """SELECT id, updated_at, comment_count FROM posts_post
 ORDER BY published DESC, id DESC LIMIT %s"""
 

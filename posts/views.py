@@ -27,12 +27,6 @@ class LastPageMixin:
             queryset, page_size, orphans=self.get_paginate_orphans(),
             allow_empty_first_page=self.get_allow_empty(),
         )  # fmt: skip
-        page = self.requested_page(paginator)
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def requested_page(self, paginator):
-        """The page `?page=` asks for: a 404 if it is no page number, the
-        last page instead if it is past the end."""
         value = self.request.GET.get("page", "1")
         if not (value.isascii() and value.isdigit()):
             raise Http404("No such page.")
@@ -40,9 +34,10 @@ class LastPageMixin:
         if number > max(paginator.num_pages, 1):
             raise _PastTheEnd(paginator.num_pages)
         try:
-            return paginator.page(number)
+            page = paginator.page(number)
         except InvalidPage:
             raise Http404("No such page.") from None
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get(self, request, *args, **kwargs):
         try:
